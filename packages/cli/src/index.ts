@@ -1,0 +1,3 @@
+export { runCli, usage } from "./cli.js";
+export { conformanceCommand, formatCase } from "./conformance-command.js";
+export { UsageError } from "./usage-error.js";

@@ -1,0 +1,8 @@
+export {
+  applyTemporalDiscount,
+  createTemporalStage,
+  initialTemporalState,
+  type TemporalOptions,
+  type TemporalState,
+  type TemporalUpdate,
+} from "./temporal.js";

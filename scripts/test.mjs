@@ -1,0 +1,33 @@
+#!/usr/bin/env node
+// Runs the whole test suite: typecheck, lint, then every vitest project, and closes with
+// the plain line "N passed, M failed" (vitest tests, plus one failure per failed step).
+import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync, rmSync } from "node:fs";
+
+const results = ".vitest-results.json";
+const steps = [
+  ["typecheck", "pnpm", ["exec", "turbo", "run", "typecheck", "--output-logs=errors-only"]],
+  ["lint", "pnpm", ["exec", "eslint", "."]],
+  ["vitest", "pnpm", ["exec", "vitest", "run", "--reporter=default", "--reporter=json", `--outputFile=${results}`, ...process.argv.slice(2)]],
+];
+
+rmSync(results, { force: true });
+const failedSteps = [];
+for (const [name, command, args] of steps) {
+  console.log(`\n== ${name}: ${command} ${args.join(" ")}`);
+  const run = spawnSync(command, args, { stdio: "inherit", env: { ...process.env, TURBO_TELEMETRY_DISABLED: "1" } });
+  if (run.status !== 0) failedSteps.push(name);
+}
+
+let passed = 0;
+let failed = 0;
+if (existsSync(results)) {
+  const report = JSON.parse(readFileSync(results, "utf8"));
+  passed = report.numPassedTests ?? 0;
+  failed = (report.numFailedTests ?? 0) + (report.numFailedTestSuites ?? 0);
+}
+for (const name of failedSteps) if (name !== "vitest") failed += 1;
+if (failedSteps.includes("vitest") && failed === 0) failed = 1;
+if (failedSteps.length > 0) console.log(`\nfailed steps: ${failedSteps.join(", ")}`);
+console.log(`${passed} passed, ${failed} failed`);
+process.exitCode = failedSteps.length === 0 ? 0 : 1;
