@@ -58,8 +58,8 @@ export function budgetProblem(budget: unknown): string | undefined {
     if (typeof percent !== "number" || !Number.isFinite(percent) || percent <= 0 || percent > 100) {
       return `budget.percent is ${String(percent)}; expected a number in (0, 100]`;
     }
-    if ("windowIncluded" in record && typeof record["windowIncluded"] !== "boolean") {
-      return `budget.windowIncluded is ${String(record["windowIncluded"])}; expected true or false`;
+    if (record["windowIncluded"] !== undefined && typeof record["windowIncluded"] !== "boolean") {
+      return `budget.windowIncluded is ${JSON.stringify(record["windowIncluded"])}; expected true or false`;
     }
     return undefined;
   }

@@ -149,6 +149,12 @@ function run(options: Resolved, session: Session, layer: number, inputs: readonl
   }
   const call: CallContext = { layer, heads: shape.heads, kvHeads: shape.kvHeads, headDim: shape.headDim, capacity };
   const groups = options.batchState === "shared" ? [inputs.map((_, row) => row)] : inputs.map((_, row) => [row]);
+  if (capacity.compresses) {
+    for (const [row, input] of inputs.entries()) {
+      const context: RowContext = { ...call, row, input, spans: clipSpans(input.spans ?? [], capacity.pastLength), record: () => undefined };
+      for (const stage of options.stages) stage.check?.(context);
+    }
+  }
   const results: LayerResult[] = [];
   for (const rows of groups) {
     const states = options.stages.map((stage) => session.state(stage, layer, rows[0]!));
@@ -230,6 +236,7 @@ function compressRows(
       context.record(`after.${stage.name}`, scores.slice());
     }
     const past = options.selector.select(scores, capacity.keep, tokenContext);
+    checkSelection(options.selector.name, past, capacity.keep, pastLength);
     const positions = keptPositions(past, capacity.seqLen, window);
     context.record("kept", past);
     results.set(row, {
@@ -252,4 +259,17 @@ function trimPooled(pooled: Float32Array, heads: number, pastLength: number): Fl
   const out = new Float32Array(heads * pastLength);
   for (let h = 0; h < heads; h++) out.set(pooled.subarray(h * width, h * width + pastLength), h * pastLength);
   return out;
+}
+
+/** Rejects a selection that is not `count` strictly ascending past positions. */
+function checkSelection(selector: string, past: Int32Array, count: number, pastLength: number): void {
+  const problem =
+    !(past instanceof Int32Array)
+      ? "did not return an Int32Array"
+      : past.length !== count
+        ? `returned ${past.length} positions instead of ${count}`
+        : past.some((position, i) => position < 0 || position >= pastLength || (i > 0 && position <= past[i - 1]!))
+          ? `returned positions outside [0, ${pastLength}) or not strictly ascending: [${Array.from(past.slice(0, 8)).join(", ")}${past.length > 8 ? ", …" : ""}]`
+          : undefined;
+  if (problem !== undefined) throw new RangeError(`compress(): selector ${selector} ${problem}; a selector must return the kept past positions, ascending and unique`);
 }

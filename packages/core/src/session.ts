@@ -6,6 +6,8 @@ export interface SessionJson {
   readonly format: "starkv-session/1";
   /** Per layer, per batch row: each stage's state by stage name. */
   readonly layers: readonly { readonly layer: number; readonly rows: readonly Record<string, StageState>[] }[];
+  /** States reset while their stage had not run in this session; reset on first use. */
+  readonly pendingReset?: readonly { readonly layer: number; readonly row: number; readonly stage: string }[];
 }
 
 /**
@@ -18,6 +20,8 @@ export interface SessionJson {
 export class Session {
   readonly #layers = new Map<number, Map<string, StageState>[]>();
   readonly #stages = new Map<string, Stage>();
+  /** States reset while their stage was unknown (restored from JSON): reset on first use. */
+  readonly #pendingReset = new WeakMap<StageState, true>();
 
   /**
    * Returns the live state of `stage` for `layer` and `row`, creating it on first use.
@@ -36,6 +40,10 @@ export class Session {
       rows[row] = states;
     }
     let state = states.get(stage.name);
+    if (state !== undefined && this.#pendingReset.has(state)) {
+      state = stage.resetState?.(state as State) ?? stage.initialState();
+      states.set(stage.name, state);
+    }
     if (state === undefined) {
       state = stage.initialState();
       states.set(stage.name, state);
@@ -50,7 +58,8 @@ export class Session {
 
   /**
    * Starts a new episode: each stage's state becomes its `resetState` (by default its
-   * initial state). State of stages this session has not seen run is dropped.
+   * initial state). State of a stage this session has not run yet (for example after
+   * `fromJSON`) is reset when that stage first uses it.
    */
   reset(): void {
     for (const rows of this.#layers.values()) {
@@ -58,7 +67,11 @@ export class Session {
         if (states === undefined) continue;
         for (const [name, state] of states) {
           const stage = this.#stages.get(name);
-          const next = stage?.resetState?.(state);
+          if (stage === undefined) {
+            this.#pendingReset.set(state, true);
+            continue;
+          }
+          const next = stage.resetState?.(state);
           if (next === undefined) states.delete(name);
           else states.set(name, next);
         }
@@ -70,9 +83,18 @@ export class Session {
   toJSON(): SessionJson {
     const layers = this.layers().map((layer) => ({
       layer,
-      rows: (this.#layers.get(layer) ?? []).map((states) => Object.fromEntries([...(states ?? new Map<string, StageState>())].map(([name, state]) => [name, cloneJson(state)]))),
+      // Array.from visits holes too (a row used before lower rows), so they become {}.
+      rows: Array.from(this.#layers.get(layer) ?? [], (states: Map<string, StageState> | undefined) =>
+        Object.fromEntries([...(states ?? new Map<string, StageState>())].map(([name, state]) => [name, cloneJson(state)])),
+      ),
     }));
-    return { format: "starkv-session/1", layers };
+    const pendingReset: { layer: number; row: number; stage: string }[] = [];
+    for (const [layer, rows] of this.#layers) {
+      rows.forEach((states, row) => {
+        for (const [stage, state] of states) if (this.#pendingReset.has(state)) pendingReset.push({ layer, row, stage });
+      });
+    }
+    return pendingReset.length === 0 ? { format: "starkv-session/1", layers } : { format: "starkv-session/1", layers, pendingReset };
   }
 
   /** Returns an independent copy of this session. */
@@ -97,6 +119,10 @@ export class Session {
         rows.map((states) => new Map(Object.entries(states).map(([name, state]) => [name, cloneJson(state)]))),
       );
     }
+    for (const { layer, row, stage } of (json as SessionJson).pendingReset ?? []) {
+      const state = session.#layers.get(layer)?.[row]?.get(stage);
+      if (state !== undefined) session.#pendingReset.set(state, true);
+    }
     return session;
   }
 }
@@ -118,6 +144,10 @@ function sessionJsonProblem(json: unknown): string | undefined {
     if (!Array.isArray(rows) || !rows.every((row) => isPlainObject(row) && Object.values(row).every(isPlainObject))) {
       return `layers[${i}].rows must be an array of { stageName: stateObject }`;
     }
+  }
+  const pending = json["pendingReset"];
+  if (pending !== undefined && (!Array.isArray(pending) || !pending.every((entry) => isPlainObject(entry) && typeof entry["layer"] === "number" && typeof entry["row"] === "number" && typeof entry["stage"] === "string"))) {
+    return "pendingReset must be an array of { layer, row, stage }";
   }
   return undefined;
 }

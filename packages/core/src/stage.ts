@@ -69,6 +69,11 @@ export interface Stage<State extends StageState = StageState> {
   readonly name: string;
   /** State of a layer that has not been seen yet. */
   initialState(): State;
+  /**
+   * Rejects a row this stage cannot handle, before any stage changes its state, so a
+   * failed call leaves the session as it was. Throw an error that names the problem.
+   */
+  check?(row: RowContext): void;
   /** State after an episode reset; the default is `initialState()`. */
   resetState?(state: State): State;
   begin?(call: CallContext, state: State): void;

@@ -95,6 +95,12 @@ export function createMIPriorStage(options: OnlinePriorOptions): Stage<OnlinePri
   return {
     name: "mi",
     initialState: initialPriorState,
+    check(row) {
+      const span = row.spans.at(-1);
+      if (options.grid === "image" && options.profileSteps > 0 && span !== undefined && span.grid === undefined) {
+        throw new RangeError(`compress(): the MI prior uses grid "image" but the current screenshot span [${span.start}, ${span.end}) has no grid; pass spans with grid: [rows, cols] or use mi.grid "square-guess"`);
+      }
+    },
     tokens(row, scores, state) {
       const update = updatePrior(state, row.groupScores, row.kvHeads, row.capacity.pastLength, row.spans, options);
       const weightAt = fuseGroupPrior(scores, update.weights, row.bestGroup(), update.lambda);

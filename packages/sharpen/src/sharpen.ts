@@ -80,7 +80,9 @@ export function entropyTemperature(rows: readonly ArrayLike<number>[], heads: nu
 
 /**
  * Raises non-negative scores to `1/τ`, in place: `f = max(t, 0)^(1/τ)`. Does nothing for
- * `τ ≤ 0`. The map is strictly increasing on `[0, ∞)`, so the Top-K set never changes.
+ * `τ ≤ 0`. The map is strictly increasing on `[0, ∞)`, so in exact arithmetic the Top-K
+ * set never changes. In floating point, scores within a few ulps of each other can round
+ * to the same value and become a tie (for example `1` and `1 + 2^-52` with `τ = 2`).
  */
 export function sharpenScores(scores: Float64Array, temperature: number): void {
   if (!(temperature > 0)) return;

@@ -117,7 +117,8 @@ function resolveAxis<Name extends keyof typeof axisChecks>(name: Name, value: un
   }
   const checks = axisChecks[name];
   const given = value as Record<string, unknown>;
-  for (const [key, field] of Object.entries(given)) {
+  const present = Object.fromEntries(Object.entries(given).filter(([, field]) => field !== undefined));
+  for (const [key, field] of Object.entries(present)) {
     const check = checks[key];
     if (check === undefined) {
       problems.add(`${name}.${key} is not an option; known options of ${name} are ${Object.keys(checks).join(", ")}`);
@@ -126,7 +127,7 @@ function resolveAxis<Name extends keyof typeof axisChecks>(name: Name, value: un
     const problem = check(field);
     if (problem !== undefined) problems.add(`${name}.${key} is ${describe(field)}; ${problem}`);
   }
-  return { ...defaults, ...given };
+  return { ...defaults, ...present };
 }
 
 /**
