@@ -24,7 +24,12 @@ let failed = 0;
 if (existsSync(results)) {
   const report = JSON.parse(readFileSync(results, "utf8"));
   passed = report.numPassedTests ?? 0;
-  failed = (report.numFailedTests ?? 0) + (report.numFailedTestSuites ?? 0);
+  failed = report.numFailedTests ?? 0;
+  // A test file that fails before running its tests (an import error) has no failed test: count it once.
+  for (const file of report.testResults ?? []) {
+    const failedInFile = (file.assertionResults ?? []).filter((test) => test.status === "failed").length;
+    if (file.status === "failed" && failedInFile === 0) failed += 1;
+  }
 }
 for (const name of failedSteps) if (name !== "vitest") failed += 1;
 if (failedSteps.includes("vitest") && failed === 0) failed = 1;

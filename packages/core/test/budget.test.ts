@@ -155,7 +155,7 @@ describe("budgetProblem", () => {
   });
 
   it("rejects a non-boolean windowIncluded", () => {
-    expect(budgetProblem({ percent: 20, windowIncluded: "yes" })).toContain("budget.windowIncluded is yes");
+    expect(budgetProblem({ percent: 20, windowIncluded: "yes" })).toContain("budget.windowIncluded is \"yes\"");
   });
 
   it("rejects unknown keys beside percent", () => {
