@@ -1,18 +1,55 @@
+import { CaptureError } from "@starkv/capture";
+import { OptionsError } from "@starkv/core";
+import { compareCommand } from "./compare-command.js";
+import { compressCommand } from "./compress-command.js";
 import { conformanceCommand } from "./conformance-command.js";
+import { planCommand } from "./plan-command.js";
+import { scoreCommand } from "./score-command.js";
 import { UsageError } from "./usage-error.js";
 
 export const usage = `Usage: starkv <command> [options]
 
 Commands:
-  conformance DIR   Run every reference fixture file (*.json) in DIR through the
-                    library; prints one line per case and "N passed, M failed".
-                    Exit code 1 when a case fails.
-  help              Show this text.
+  compress [CAPTURE]  Compress every captured layer of a capture with one session.
+                      Without CAPTURE: the embedded default (the AgentNetBench Spotify
+                      trajectory as UI-TARS-1.5-7B sees it, synthetic tensors).
+      --method NAME     compression method (default starkv): starkv, snapkv,
+                        snapkv-per-head, guikv, guikv-subspace, pyramidkv, adakv,
+                        streamingllm, h2o, vlcache, random, full
+      --budget PERCENT  kept share of the prompt, window included (default 20)
+      --window N        observation window (default 8)
+      --trajectory DIR  run the captures of DIR in step order with one session per
+                        episode (DIR's own captures; each subfolder is an episode)
+      --out FILE        write the compressed capture (single CAPTURE only)
+      --json            print per layer { layer, capacity, window, kept } and the session
+  compare [CAPTURE…]  Run every method at every budget on the same captures (default:
+                      the embedded default) and print a table per metric.
+      --methods LIST    comma-separated (default: every method)
+      --budgets LIST    percents (default 10,20,40)
+      --steps N         only the first N steps   --window N
+      --plot DIR        write an SVG and a PNG chart per metric
+      --json            print { method, budget, metric, value } rows
+  plan                Print the memory model before and after compression.
+      --model NAME      ui-tars-1.5-7b (default), qwen2.5-vl-3b, qwen2.5-vl-32b, opencua-7b
+      --config FILE     a model configuration JSON instead of a preset
+      --screens SPEC    COUNTxWIDTHxHEIGHT screenshots (default 5x1920x1080)
+      --text-tokens N   text tokens besides the images (default 600)
+      --budget PERCENT  (default 20)   --max-pixels N   image processor limit
+      --attention eager|flash (default eager)   --logits all|last (default all)
+  score --attention FILE
+                      Run window scoring and the STaR-KV axes on real post-softmax
+                      attention [1, heads, T, T] (.npz or .npy) and report the kept
+                      tokens per image tile. --tokens FILE (token strings .npy),
+                      --kv-heads N, --window N, --budget PERCENT, --warm-steps N, --json
+  conformance DIR     Run every reference fixture file (*.json) in DIR through the
+                      library; prints one line per case and "N passed, M failed".
+                      Exit code 1 when a case fails.
+  help                Show this text.
 
 Exit codes: 0 success, 1 a check failed, 2 invalid command line or input.`;
 
 /** Runs the CLI with `args` (without `node` and the script) and returns the exit code. */
-export function runCli(args: readonly string[], out: (line: string) => void, err: (line: string) => void): number {
+export async function runCli(args: readonly string[], out: (line: string) => void, err: (line: string) => void): Promise<number> {
   const [command, ...rest] = args;
   try {
     switch (command) {
@@ -22,13 +59,21 @@ export function runCli(args: readonly string[], out: (line: string) => void, err
       case "-h":
         out(usage);
         return command === undefined ? 2 : 0;
+      case "compress":
+        return compressCommand(rest, out);
+      case "compare":
+        return await compareCommand(rest, out);
+      case "plan":
+        return planCommand(rest, out);
+      case "score":
+        return scoreCommand(rest, out);
       case "conformance":
         return conformanceCommand(rest, out);
       default:
         throw new UsageError(`unknown command ${JSON.stringify(command)}; run "starkv help" for the list of commands`);
     }
   } catch (error) {
-    if (error instanceof UsageError) {
+    if (error instanceof UsageError || error instanceof CaptureError || error instanceof OptionsError) {
       err(`starkv: ${error.message}`);
       return 2;
     }

@@ -9,37 +9,37 @@ const golden = fileURLToPath(new URL("../../../fixtures/golden", import.meta.url
 const scratch = mkdtempSync(join(tmpdir(), "starkv-cli-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-function run(args: string[]): { code: number; out: string[]; err: string[] } {
+async function run(args: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
   const out: string[] = [];
   const err: string[] = [];
-  const code = runCli(args, (line) => out.push(line), (line) => err.push(line));
+  const code = await runCli(args, (line) => out.push(line), (line) => err.push(line));
   return { code, out, err };
 }
 
 describe("starkv conformance", () => {
-  it("passes the shipped fixtures", () => {
-    const { code, out } = run(["conformance", golden]);
+  it("passes the shipped fixtures", async () => {
+    const { code, out } = await run(["conformance", golden]);
     expect(code).toBe(0);
     expect(out.at(-1)).toMatch(/^\d+ passed, 0 failed$/);
   });
 
-  it("exits 1 on a failing case", () => {
+  it("exits 1 on a failing case", async () => {
     writeFileSync(join(scratch, "mi_group_weights.json"), JSON.stringify({
       what: "mi_to_group_weights(mi, tau)",
       cases: [{ name: "wrong", mi: { dtype: "float32", shape: [2], data: [0, 1] }, tau: 1, w: { dtype: "float32", shape: [2], data: [0.5, 0.5] } }],
     }));
-    const { code, out } = run(["conformance", scratch]);
+    const { code, out } = await run(["conformance", scratch]);
     expect(code).toBe(1);
     expect(out.at(-1)).toBe("0 passed, 1 failed");
   });
 
-  it("exits 2 on a missing folder", () => {
-    const { code, err } = run(["conformance", join(scratch, "missing")]);
+  it("exits 2 on a missing folder", async () => {
+    const { code, err } = await run(["conformance", join(scratch, "missing")]);
     expect(code).toBe(2);
     expect(err[0]).toContain("does not exist");
   });
 
-  it("exits 2 on an unknown command", () => {
-    expect(run(["compres"]).code).toBe(2);
+  it("exits 2 on an unknown command", async () => {
+    expect((await run(["compres"])).code).toBe(2);
   });
 });

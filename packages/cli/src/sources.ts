@@ -1,0 +1,133 @@
+import { readdirSync, statSync } from "node:fs";
+import { basename, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { boxTokens, openCapture } from "@starkv/capture";
+import type { LayerInput, Tensor } from "@starkv/core";
+import { syntheticLayer, uiTarsShape } from "@starkv/trajectory";
+import { defaultEpisodeId, loadAgentNetBenchEpisode } from "@starkv/trajectory/node";
+import { UsageError } from "./usage-error.js";
+
+/** A screenshot of one step, as the reports show it. */
+export interface StepImage {
+  readonly label: string;
+  readonly span: readonly [number, number];
+  readonly grid: readonly [number, number];
+  /** Positions covered by target boxes, when the source has them. */
+  readonly targetTokens?: Int32Array;
+}
+
+/** One prefill to compress: its layout and a reader for each captured layer. */
+export interface Step {
+  readonly name: string;
+  readonly seqLen: number;
+  readonly layers: readonly number[];
+  readonly images: readonly StepImage[];
+  readonly kvHeads: number;
+  readonly headDim: number;
+  /** Decoder layers of the model (the captured layers may be a subset). */
+  readonly modelLayers: number;
+  /** True when the tensors are generated, not captured from a model. */
+  readonly synthetic: boolean;
+  /** Reads one layer; `evalQueries` `[heads, n, headDim]` are held-out queries when the source has them. */
+  readLayer(layer: number): LayerInput & { readonly evalQueries?: Tensor };
+  close(): void;
+}
+
+/** Layers of the embedded default, as a capture of a 28-layer model would pick them. */
+export const embeddedLayers: readonly number[] = [0, 7, 14, 27];
+/** Seed of the embedded default's synthetic tensors. */
+export const embeddedSeed = 2606;
+
+/** Folder of the shipped AgentNetBench sample, found from this file in `src/` or `dist/`. */
+export function agentNetBenchDir(): string {
+  return fileURLToPath(new URL("../../../fixtures/gui/agentnetbench", import.meta.url));
+}
+
+/**
+ * The embedded default: the AgentNetBench Spotify trajectory (real screenshots, real
+ * target boxes) laid out as UI-TARS-1.5-7B sees it, with seeded synthetic tensors.
+ */
+export function embeddedSteps(): Step[] {
+  const episode = loadAgentNetBenchEpisode(agentNetBenchDir(), defaultEpisodeId);
+  return episode.steps.map((layout) => ({
+    name: layout.images.at(-1)!.file,
+    seqLen: layout.seqLen,
+    layers: embeddedLayers,
+    images: layout.images.map((image) => ({ label: image.file, span: image.span, grid: image.grid, targetTokens: image.targetTokens })),
+    kvHeads: uiTarsShape.kvHeads,
+    headDim: uiTarsShape.headDim,
+    modelLayers: 28,
+    synthetic: true,
+    readLayer: (layer) => {
+      const tensors = syntheticLayer(layout, uiTarsShape, layer, 28, embeddedSeed);
+      return { ...tensors, spans: layout.images.map((image) => ({ start: image.span[0], end: image.span[1], grid: image.grid })) };
+    },
+    close: () => undefined,
+  }));
+}
+
+/** Opens one capture as a step. */
+export function captureStep(path: string): Step {
+  const capture = openCapture(path);
+  const { sidecar } = capture;
+  const images: StepImage[] = sidecar.images.map((image, i) => {
+    const targets = image.targets ?? [];
+    const size = image.size;
+    const targetTokens =
+      targets.length > 0 && size !== undefined
+        ? Int32Array.from(new Set(targets.flatMap((box) => Array.from(boxTokens(box, size, image.grid, image.span[0]))))).sort()
+        : undefined;
+    return { label: `image ${i} (step ${image.step})`, span: image.span, grid: image.grid, ...(targetTokens === undefined ? {} : { targetTokens }) };
+  });
+  return {
+    name: basename(capture.path),
+    seqLen: sidecar.seqLen,
+    layers: capture.layers,
+    images,
+    kvHeads: sidecar.model.kvHeads,
+    headDim: sidecar.model.headDim,
+    modelLayers: sidecar.model.layers,
+    synthetic: false,
+    readLayer: (layer) => {
+      const tensors = capture.readLayer(layer);
+      return {
+        queries: tensors.queries,
+        keys: tensors.keys,
+        values: tensors.values,
+        ...(tensors.hidden === undefined ? {} : { hidden: tensors.hidden }),
+        ...(tensors.evalQueries === undefined ? {} : { evalQueries: tensors.evalQueries }),
+        spans: sidecar.images.map((image) => ({ start: image.span[0], end: image.span[1], grid: image.grid })),
+      };
+    },
+    close: () => capture.close(),
+  };
+}
+
+/** Sorts names by the numbers in them, so `step2` comes before `step10`. */
+export function naturalCompare(a: string, b: string): number {
+  return a.localeCompare(b, "en", { numeric: true });
+}
+
+/**
+ * Lists the episodes of a trajectory folder: its own captures (`*.json` sidecars) form
+ * one episode in step order; each subfolder with captures is another episode.
+ *
+ * @throws UsageError when the folder holds no capture
+ */
+export function trajectoryEpisodes(dir: string): { name: string; captures: string[] }[] {
+  if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`compress: --trajectory ${dir} is not a folder; pass a folder of captures (NAME.safetensors + NAME.json), one per step`);
+  const listCaptures = (folder: string): string[] =>
+    readdirSync(folder)
+      .filter((name) => name.endsWith(".json"))
+      .sort(naturalCompare)
+      .map((name) => join(folder, name));
+  const episodes: { name: string; captures: string[] }[] = [];
+  const own = listCaptures(dir);
+  if (own.length > 0) episodes.push({ name: basename(dir), captures: own });
+  for (const entry of readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).sort((a, b) => naturalCompare(a.name, b.name))) {
+    const captures = listCaptures(join(dir, entry.name));
+    if (captures.length > 0) episodes.push({ name: entry.name, captures });
+  }
+  if (episodes.length === 0) throw new UsageError(`compress: ${dir} holds no capture (no NAME.json sidecar beside a NAME.safetensors)`);
+  return episodes;
+}

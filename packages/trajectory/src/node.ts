@@ -1,0 +1,1 @@
+export { defaultEpisodeId, type Episode, loadAgentNetBenchEpisode } from "./episode.js";
