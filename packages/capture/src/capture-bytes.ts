@@ -1,5 +1,5 @@
 import { type Tensor, tensor } from "@starkv/core";
-import { captureTensorProblems, type LayerTensors, layerTensorNames } from "./capture-layout.js";
+import { captureTensorProblems, type LayerTensors, readLayerTensors } from "./capture-layout.js";
 import { CaptureError } from "./errors.js";
 import { decodeBf16, decodeF16 } from "./half.js";
 import { parseHeaderLength, parseSafetensorsHeader, type SafetensorsEntry } from "./safetensors-header.js";
@@ -52,16 +52,6 @@ export function parseCaptureBytes(sidecarText: string, safetensors: Uint8Array, 
 
   const read = (tensorName: string): Tensor => decodeEntry(safetensors, header.dataStart, header.tensors.get(tensorName)!, file);
   const layers = new Map<number, LayerTensors>();
-  for (const layer of sidecar.layers) {
-    const names = layerTensorNames(layer);
-    const tensors: LayerTensors = {
-      queries: read(names.queries),
-      keys: read(names.keys),
-      values: read(names.values),
-      hidden: read(header.tensors.has(names.hiddenNorms) ? names.hiddenNorms : names.hidden),
-    };
-    if (header.tensors.has(names.evalQueries)) tensors.evalQueries = read(names.evalQueries);
-    layers.set(layer, tensors);
-  }
+  for (const layer of sidecar.layers) layers.set(layer, readLayerTensors(layer, (tensorName) => header.tensors.has(tensorName), read));
   return { sidecar, layers };
 }

@@ -82,3 +82,21 @@ export function captureTensorProblems(sidecar: CaptureSidecar, find: (name: stri
   }
   return problems;
 }
+
+/**
+ * Reads one layer's tensors through `read`, taking the `[seqLen]` norms when the file has
+ * them and the `[seqLen, hidden]` states otherwise, plus the held-out queries when present.
+ *
+ * @param has whether the file holds a tensor of that name
+ */
+export function readLayerTensors(layer: number, has: (name: string) => boolean, read: (name: string) => Tensor): LayerTensors {
+  const names = layerTensorNames(layer);
+  const tensors: LayerTensors = {
+    queries: read(names.queries),
+    keys: read(names.keys),
+    values: read(names.values),
+    hidden: read(has(names.hiddenNorms) ? names.hiddenNorms : names.hidden),
+  };
+  if (has(names.evalQueries)) tensors.evalQueries = read(names.evalQueries);
+  return tensors;
+}

@@ -1,6 +1,6 @@
 import { closeSync, readFileSync } from "node:fs";
 import { type Tensor, tensor } from "@starkv/core";
-import { captureTensorProblems, type LayerTensors, layerTensorNames } from "./capture-layout.js";
+import { captureTensorProblems, type LayerTensors, readLayerTensors } from "./capture-layout.js";
 import { capturePaths } from "./capture-paths.js";
 import { CaptureError } from "./errors.js";
 import { openForReading } from "./file-io.js";
@@ -105,15 +105,7 @@ export function openCapture(path: string): Capture {
       if (!layerSet.has(layer)) {
         throw new RangeError(`Capture.readLayer(): layer is ${layer}, but ${paths.tensors} contains layers ${sidecar.layers.join(", ")}`);
       }
-      const names = layerTensorNames(layer);
-      const result: LayerTensors = {
-        queries: read(names.queries),
-        keys: read(names.keys),
-        values: read(names.values),
-        hidden: read(header.tensors.has(names.hiddenNorms) ? names.hiddenNorms : names.hidden),
-      };
-      if (header.tensors.has(names.evalQueries)) result.evalQueries = read(names.evalQueries);
-      return result;
+      return readLayerTensors(layer, (name) => header.tensors.has(name), read);
     },
     readTensor: read,
     close(): void {

@@ -28,6 +28,13 @@ const metrics = {
 } as const;
 type Metric = keyof typeof metrics;
 
+/** Returns the observation window a capture was written with. */
+function windowOf(path: string): number {
+  const step = captureStep(path);
+  step.close();
+  return step.window;
+}
+
 /** Layers of the embedded default that `compare` measures (two of the four, to keep it quick). */
 export const compareEmbeddedLayers: readonly number[] = [14, 27];
 
@@ -55,7 +62,6 @@ export async function compareCommand(args: readonly string[], print: (line: stri
   const methods = parseList("compare", "methods", values.methods);
   for (const name of methods) createMethod(name, { percent: 20 }, 8); // rejects unknown names before any work
   const budgets = parseList("compare", "budgets", values.budgets).map((b) => numberOption("compare", "budgets", b, 20, Number.MIN_VALUE, 100));
-  const window = numberOption("compare", "window", values.window, 8, 1, 1 << 20, true);
   const maxSteps = values.steps === undefined ? Infinity : numberOption("compare", "steps", values.steps, 1, 1, 1e6, true);
 
   const loadSteps = (): Step[] => {
@@ -64,6 +70,7 @@ export async function compareCommand(args: readonly string[], print: (line: stri
   };
   const source = positionals.length > 0 ? positionals.join(", ") : `embedded default (synthetic tensors), layers ${compareEmbeddedLayers.join(", ")}`;
 
+  const window = numberOption("compare", "window", values.window, positionals.length > 0 ? windowOf(positionals[0]!) : 8, 1, 1 << 20, true);
   const rows: ComparisonRow[] = [];
   for (const name of methods) {
     for (const budget of budgets) {

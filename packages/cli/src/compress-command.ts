@@ -36,9 +36,8 @@ export function compressCommand(args: readonly string[], print: (line: string) =
   if (positionals.length > 1) throw new UsageError(`compress takes at most one capture, got ${positionals.length}: ${positionals.join(", ")}`);
   if (positionals.length === 1 && values.trajectory !== undefined) throw new UsageError("compress: give either a capture or --trajectory DIR, not both");
   const percent = numberOption("compress", "budget", values.budget, 20, Number.MIN_VALUE, 100);
-  const window = numberOption("compress", "window", values.window, 8, 1, 1 << 20, true);
   const budget: Budget = { percent };
-  const method = createMethod(values.method, budget, window);
+  createMethod(values.method, budget, 8); // rejects an unknown method before any file is read
   if (values.out !== undefined && (values.trajectory !== undefined || positionals.length === 0)) {
     throw new UsageError("compress: --out writes one compressed capture; give a single CAPTURE with it");
   }
@@ -50,6 +49,9 @@ export function compressCommand(args: readonly string[], print: (line: string) =
         ? [{ name: positionals[0]!, steps: [captureStep(positionals[0]!)] }]
         : [{ name: "embedded default: AgentNetBench s_7f27a11115e596eb (Spotify), UI-TARS-1.5-7B layout, synthetic tensors", steps: embeddedSteps() }];
   const synthetic = episodes.some((episode) => episode.steps.some((step) => step.synthetic));
+  // The window defaults to the query rows the source captured.
+  const window = numberOption("compress", "window", values.window, episodes[0]?.steps[0]?.window ?? 8, 1, 1 << 20, true);
+  const method = createMethod(values.method, budget, window);
 
   const started = performance.now();
   const results: { name: string; reports: StepReport[]; session: Session }[] = [];

@@ -26,6 +26,8 @@ export interface Step {
   readonly headDim: number;
   /** Decoder layers of the model (the captured layers may be a subset). */
   readonly modelLayers: number;
+  /** Query rows captured for the observation window. */
+  readonly window: number;
   /** True when the tensors are generated, not captured from a model. */
   readonly synthetic: boolean;
   /** Reads one layer; `evalQueries` `[heads, n, headDim]` are held-out queries when the source has them. */
@@ -57,6 +59,7 @@ export function embeddedSteps(): Step[] {
     kvHeads: uiTarsShape.kvHeads,
     headDim: uiTarsShape.headDim,
     modelLayers: 28,
+    window: uiTarsShape.window,
     synthetic: true,
     readLayer: (layer) => {
       const tensors = syntheticLayer(layout, uiTarsShape, layer, 28, embeddedSeed);
@@ -87,6 +90,7 @@ export function captureStep(path: string): Step {
     kvHeads: sidecar.model.kvHeads,
     headDim: sidecar.model.headDim,
     modelLayers: sidecar.model.layers,
+    window: sidecar.window,
     synthetic: false,
     readLayer: (layer) => {
       const tensors = capture.readLayer(layer);

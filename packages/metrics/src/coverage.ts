@@ -35,7 +35,7 @@ function meanOverQueryHeads(result: MethodLayerResult, perCacheHead: Float64Arra
 
 /**
  * Computes the share of `targets` (token positions, for example the tokens of a target
- * box, see `boxTokens`) that each cache head keeps, and its mean over query heads.
+ * box, see `boxTokens` in `@starkv/capture`) that each cache head keeps, and its mean over query heads.
  *
  * @throws RangeError when `targets` is empty or contains a position outside the prompt
  */
@@ -81,56 +81,3 @@ export function keptPerSpan(result: MethodLayerResult, spans: readonly ImageSpan
   });
 }
 
-/**
- * Returns the token positions of a screenshot that a box touches, ascending.
- *
- * Token `o` of the span sits at grid cell (`floor(o / cols)`, `o mod cols`), and cell
- * (r, c) covers the pixels `[c · W / cols, (c + 1) · W / cols) × [r · H / rows, …)` of the
- * `W × H` screenshot. A box `[x, y, width, height]` selects the cells it overlaps with
- * positive area. Along an axis where the box has zero length it selects the cells that
- * contain its coordinate, so a box of zero width and height is a point.
- *
- * @param span the screenshot's span with its `grid` `[rows, cols]`
- * @param imageSize `[width, height]` of the screenshot, in the pixels of the box
- * @param box `[x, y, width, height]`
- * @throws RangeError when the span has no grid, a size is invalid or the box misses the image
- */
-export function boxTokens(span: ImageSpan, imageSize: readonly [number, number], box: readonly [number, number, number, number]): Int32Array {
-  const grid = span.grid;
-  if (grid === undefined) throw new RangeError(`boxTokens(): span [${span.start}, ${span.end}) has no grid; pass the screenshot's grid [rows, cols]`);
-  const [rows, cols] = grid;
-  if (rows * cols !== span.end - span.start) throw new RangeError(`boxTokens(): span [${span.start}, ${span.end}) has ${span.end - span.start} tokens but grid [${rows}, ${cols}]; rows · cols must equal end − start`);
-  const [width, height] = imageSize;
-  if (!(width > 0) || !(height > 0)) throw new RangeError(`boxTokens(): imageSize is [${width}, ${height}]; expected positive pixel sizes`);
-  const [x, y, w, h] = box;
-  if (![x, y, w, h].every(Number.isFinite) || w < 0 || h < 0) throw new RangeError(`boxTokens(): box is [${box.join(", ")}]; expected [x, y, width, height] with finite values and width, height ≥ 0`);
-
-  const colRange = cellRange(x, w, width, cols);
-  const rowRange = cellRange(y, h, height, rows);
-  if (colRange === undefined || rowRange === undefined) {
-    throw new RangeError(`boxTokens(): box [${box.join(", ")}] does not overlap the ${width} × ${height} image`);
-  }
-  const positions: number[] = [];
-  for (let r = rowRange[0]; r <= rowRange[1]; r++) {
-    for (let c = colRange[0]; c <= colRange[1]; c++) positions.push(span.start + r * cols + c);
-  }
-  return Int32Array.from(positions);
-}
-
-/**
- * Returns the first and last of `cells` equal cells along an axis of `size` pixels that the
- * interval `[start, start + length)` overlaps with positive length, or the cell containing
- * `start` when `length` is 0. Returns undefined when the interval misses the axis.
- */
-function cellRange(start: number, length: number, size: number, cells: number): [number, number] | undefined {
-  const cell = size / cells;
-  if (length === 0) {
-    if (start < 0 || start >= size) return undefined;
-    const index = Math.min(cells - 1, Math.floor(start / cell));
-    return [index, index];
-  }
-  // Cell c overlaps the interval when c · cell < start + length and (c + 1) · cell > start.
-  const first = Math.max(0, Math.floor(start / cell));
-  const last = Math.min(cells - 1, Math.ceil((start + length) / cell) - 1);
-  return first <= last && start < size ? [first, last] : undefined;
-}

@@ -1,3 +1,3 @@
 export { type AttentionMetricOptions, attentionRecall, type AttentionRecall, type HeadRowMean, layerQuality, type LayerQuality, outputError, type OutputError } from "./attention-metrics.js";
-export { boxTokens, keptPerSpan, type SpanKept, targetCoverage, type TargetCoverage } from "./coverage.js";
+export { keptPerSpan, type SpanKept, targetCoverage, type TargetCoverage } from "./coverage.js";
 export { validateResult } from "./validate.js";

@@ -1,6 +1,6 @@
 import { createMethod } from "@starkv/baselines";
 import { type LayerInput, Session, tensor } from "@starkv/core";
-import { boxTokens, keptPerSpan, targetCoverage } from "@starkv/metrics";
+import { keptPerSpan, targetCoverage } from "@starkv/metrics";
 import { describe, expect, it } from "vitest";
 
 const seqLen = 20;
@@ -40,28 +40,3 @@ describe("keptPerSpan", () => {
   });
 });
 
-describe("boxTokens", () => {
-  // A 3 × 4 grid over a 400 × 300 screenshot: cells of 100 × 100 pixels, tokens 10 … 21.
-  const span = { start: 10, end: 22, grid: [3, 4] as const };
-
-  it("selects the cells a box overlaps", () => {
-    // x 150-250 touches columns 1 and 2; y 50-120 touches rows 0 and 1.
-    expect([...boxTokens(span, [400, 300], [150, 50, 100, 70])]).toEqual([11, 12, 15, 16]);
-  });
-
-  it("does not select a cell the box only touches at its edge", () => {
-    expect([...boxTokens(span, [400, 300], [100, 100, 100, 100])]).toEqual([15]);
-  });
-
-  it("selects the cell of a point", () => {
-    expect([...boxTokens(span, [400, 300], [399, 299, 0, 0])]).toEqual([21]);
-  });
-
-  it("rejects a box outside the image", () => {
-    expect(() => boxTokens(span, [400, 300], [500, 10, 20, 20])).toThrow(/does not overlap the 400 × 300 image/);
-  });
-
-  it("needs the grid", () => {
-    expect(() => boxTokens({ start: 0, end: 12 }, [400, 300], [0, 0, 1, 1])).toThrow(/has no grid/);
-  });
-});
