@@ -1,3 +1,4 @@
+import type { Tensor } from "@starkv/core";
 import { captureTensorProblems, type LayerTensors, layerTensorNames } from "./capture-layout.js";
 import { capturePaths } from "./capture-paths.js";
 import { CaptureError } from "./errors.js";
@@ -15,7 +16,7 @@ export interface WriteCaptureOptions {
    * for example the kept positions of a compressed capture. Names must not collide
    * with the `L{layer}.*` names of the capture format.
    */
-  readonly extraTensors?: ReadonlyMap<string, Float32Array>;
+  readonly extraTensors?: ReadonlyMap<string, Tensor | Float32Array>;
   /** More top-level sidecar fields (readers ignore unknown fields); known fields cannot be replaced. */
   readonly extraFields?: Readonly<Record<string, unknown>>;
 }
@@ -70,10 +71,10 @@ export function writeCapture(path: string, sidecar: CaptureSidecar, layers: Read
     }
     if (tensors.evalQueries !== undefined) named.set(names.evalQueries, tensors.evalQueries);
   }
-  for (const [name, data] of options.extraTensors ?? new Map<string, Float32Array>()) {
+  for (const [name, value] of options.extraTensors ?? new Map<string, Tensor | Float32Array>()) {
     if (named.has(name) || /^L\d+\.(k|v|q_win|h_norm|h|q_eval)$/.test(name)) problems.push(`extra tensor "${name}" collides with a capture tensor name; rename it`);
-    else if (!(data instanceof Float32Array)) problems.push(`extra tensor "${name}" is not a Float32Array`);
-    else named.set(name, { shape: [data.length], data });
+    else if (value instanceof Float32Array) named.set(name, { shape: [value.length], data: value });
+    else named.set(name, value);
   }
   const knownFields = new Set(Object.keys(clean));
   for (const field of Object.keys(options.extraFields ?? {})) {

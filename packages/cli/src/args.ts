@@ -10,7 +10,11 @@ export function parseCommandArgs<T extends Options>(command: string, args: reado
   try {
     return parseArgs({ args: [...args], options, allowPositionals: true, strict: true });
   } catch (error) {
-    throw new UsageError(`${command}: ${error instanceof Error ? error.message : String(error)}; run "starkv help" for the options`);
+    const message = error instanceof Error ? error.message : String(error);
+    // A negative number after an option looks like another option to parseArgs.
+    const negative = args.find((arg, i) => /^-\d/.test(arg) && args[i - 1]?.startsWith("--") === true);
+    const hint = negative === undefined ? "" : ` (write a negative value as --option=${negative}, though no option accepts one)`;
+    throw new UsageError(`${command}: ${message.split(/\.\s/)[0]!.replace(/\.$/, "")}${hint}; run "starkv help" for the options`);
   }
 }
 
@@ -18,8 +22,11 @@ export function parseCommandArgs<T extends Options>(command: string, args: reado
 export function numberOption(command: string, name: string, value: string | undefined, fallback: number, min: number, max: number, integer = false): number {
   if (value === undefined) return fallback;
   const parsed = Number(value);
-  if (value.trim() === "" || !Number.isFinite(parsed) || parsed < min || parsed > max || (integer && !Number.isInteger(parsed))) {
-    throw new UsageError(`${command}: --${name} is ${JSON.stringify(value)}; expected ${integer ? "an integer" : "a number"} in [${min}, ${max}]`);
+  const decimal = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(value.trim());
+  if (!decimal || !Number.isFinite(parsed) || parsed < min || parsed > max || (integer && !Number.isInteger(parsed))) {
+    // The smallest positive double stands for an open lower bound of 0.
+    const range = min === Number.MIN_VALUE ? `(0, ${max}]` : `[${min}, ${max}]`;
+    throw new UsageError(`${command}: --${name} is ${JSON.stringify(value)}; expected ${integer ? "an integer" : "a decimal number"} in ${range}`);
   }
   return parsed;
 }

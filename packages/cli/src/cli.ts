@@ -31,16 +31,22 @@ Commands:
       --json            print { method, budget, metric, value } rows
   plan                Print the memory model before and after compression.
       --model NAME      ui-tars-1.5-7b (default), qwen2.5-vl-3b, qwen2.5-vl-32b, opencua-7b
-      --config FILE     a model configuration JSON instead of a preset
+      --config FILE     a model configuration JSON instead of a preset: { name, layers,
+                        queryHeads, kvHeads, headDim, hidden, intermediate, vocab,
+                        tiedEmbeddings?, vision?: { depth, hidden, intermediate, heads,
+                        patch, merge, temporalPatch } }
       --screens SPEC    COUNTxWIDTHxHEIGHT screenshots (default 5x1920x1080)
       --text-tokens N   text tokens besides the images (default 600)
       --budget PERCENT  (default 20)   --max-pixels N   image processor limit
       --attention eager|flash (default eager)   --logits all|last (default all)
+      --json            print every term
   score --attention FILE
                       Run window scoring and the STaR-KV axes on real post-softmax
                       attention [1, heads, T, T] (.npz or .npy) and report the kept
                       tokens per image tile. --tokens FILE (token strings .npy),
-                      --kv-heads N, --window N, --budget PERCENT, --warm-steps N, --json
+                      --marker TOKEN (default <image>), --kv-heads N (default
+                      heads/3 when it divides, as SmolVLM), --window N,
+                      --budget PERCENT, --warm-steps N, --json
   conformance DIR     Run every reference fixture file (*.json) in DIR through the
                       library; prints one line per case and "N passed, M failed".
                       Exit code 1 when a case fails.
@@ -57,8 +63,12 @@ export async function runCli(args: readonly string[], out: (line: string) => voi
       case "help":
       case "--help":
       case "-h":
+        if (command === undefined) {
+          err(usage);
+          return 2;
+        }
         out(usage);
-        return command === undefined ? 2 : 0;
+        return 0;
       case "compress":
         return compressCommand(rest, out);
       case "compare":

@@ -1,12 +1,13 @@
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Session, type Tensor } from "@starkv/core";
 import { layerQuality } from "@starkv/metrics";
 import { numberOption, parseCommandArgs } from "./args.js";
-import { compressStep } from "./compress-run.js";
+import { compressStep, inputErrorsAsUsage } from "./compress-run.js";
 import { table } from "./format.js";
 import { createMethod, methodNames } from "./methods.js";
 import { lineChartSvg, type Series } from "./plot.js";
+import { ProgressBar } from "./progress.js";
 import { renderPng } from "./render-png.js";
 import { captureStep, embeddedSteps, type Step } from "./sources.js";
 import { UsageError } from "./usage-error.js";
@@ -39,8 +40,8 @@ function windowOf(path: string): number {
 export const compareEmbeddedLayers: readonly number[] = [14, 27];
 
 function parseList(command: string, name: string, value: string): string[] {
-  const items = value.split(",").map((item) => item.trim()).filter((item) => item.length > 0);
-  if (items.length === 0) throw new UsageError(`${command}: --${name} is empty; give a comma-separated list`);
+  const items = value.split(",").map((item) => item.trim());
+  if (items.some((item) => item.length === 0)) throw new UsageError(`${command}: --${name} ${JSON.stringify(value)} has an empty item; give a comma-separated list such as 10,20,40`);
   return items;
 }
 
@@ -72,8 +73,10 @@ export async function compareCommand(args: readonly string[], print: (line: stri
 
   const window = numberOption("compare", "window", values.window, positionals.length > 0 ? windowOf(positionals[0]!) : 8, 1, 1 << 20, true);
   const rows: ComparisonRow[] = [];
+  const progress = new ProgressBar(values.json ? 0 : methods.length * budgets.length);
   for (const name of methods) {
     for (const budget of budgets) {
+      progress.tick(`${name} at ${budget} %`);
       const method = createMethod(name, { percent: budget }, window);
       const session = new Session();
       const sums = new Map<Metric, { sum: number; count: number }>();
@@ -86,7 +89,7 @@ export async function compareCommand(args: readonly string[], print: (line: stri
       };
       for (const step of loadSteps()) {
         try {
-          const outcomes = compressStep(method, session, step, step.modelLayers, () => undefined, true);
+          const outcomes = inputErrorsAsUsage("compare", step.name, () => compressStep(method, session, step, step.modelLayers, () => undefined, true));
           for (const outcome of outcomes) {
             const { input, result } = outcome.tensors!;
             const evalQueries = (input as { readonly evalQueries?: Tensor }).evalQueries;
@@ -106,7 +109,9 @@ export async function compareCommand(args: readonly string[], print: (line: stri
     }
   }
 
+  progress.finish();
   if (values.plot !== undefined) {
+    if (existsSync(values.plot) && !statSync(values.plot).isDirectory()) throw new UsageError(`compare: --plot ${values.plot} is a file; pass a folder for the charts`);
     mkdirSync(values.plot, { recursive: true });
     for (const [metric, label] of Object.entries(metrics)) {
       const series: Series[] = methods.map((name) => ({ name, points: rows.filter((r) => r.method === name && r.metric === metric).map((r) => [r.budget, r.value] as const) }));

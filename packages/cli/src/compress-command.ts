@@ -1,7 +1,7 @@
 import type { Method } from "@starkv/baselines";
 import type { Budget } from "@starkv/core";
 import { Session } from "@starkv/core";
-import { compressStep, type LayerOutcome } from "./compress-run.js";
+import { compressStep, inputErrorsAsUsage, type LayerOutcome } from "./compress-run.js";
 import { numberOption, parseCommandArgs } from "./args.js";
 import { formatBytes, formatPercent, table } from "./format.js";
 import { createMethod } from "./methods.js";
@@ -62,7 +62,7 @@ export function compressCommand(args: readonly string[], print: (line: string) =
     const reports: StepReport[] = [];
     for (const step of episode.steps) {
       try {
-        const outcomes = inputErrorsAsUsage(step.name, () => compressStep(method, session, step, step.modelLayers, (outcome) => progress.tick(`${step.name} layer ${outcome.layer}`), values.out !== undefined));
+        const outcomes = inputErrorsAsUsage("compress", step.name, () => compressStep(method, session, step, step.modelLayers, (outcome) => progress.tick(`${step.name} layer ${outcome.layer}`), values.out !== undefined));
         reports.push({ step, outcomes });
         if (values.out !== undefined) writeCompressedCapture(values.out, positionals[0]!, outcomes, values.method, percent);
       } finally {
@@ -150,14 +150,4 @@ function printTotals(reports: readonly StepReport[], seconds: number, print: (li
   print("");
   print(`total: ${reports.length} step(s), ${layers} layer prefills, ${tokensBefore.toLocaleString("en-US")} → ${Math.round(tokensAfter).toLocaleString("en-US")} tokens per head (${formatPercent(tokensAfter, tokensBefore)}), KV ${formatBytes(before)} → ${formatBytes(after)}, ${seconds.toFixed(1)} s`);
   if (coverages.length > 0) print(`target tokens kept: ${formatPercent(coverages.reduce((a, b) => a + b, 0), coverages.length)} on average over steps and layers`);
-}
-
-/** Runs `body`; the library's input errors (bad shapes, NaN, spans) become usage errors naming `source`. */
-function inputErrorsAsUsage<T>(source: string, body: () => T): T {
-  try {
-    return body();
-  } catch (error) {
-    if (error instanceof RangeError || error instanceof TypeError) throw new UsageError(`compress: ${source}: ${error.message}`);
-    throw error;
-  }
 }

@@ -1,6 +1,7 @@
 import type { Method, MethodLayerResult } from "@starkv/baselines";
 import type { LayerInput, Session } from "@starkv/core";
 import type { Step } from "./sources.js";
+import { UsageError } from "./usage-error.js";
 
 /** What compressing one layer of one step kept. */
 export interface LayerOutcome {
@@ -79,7 +80,7 @@ export function compressStep(method: Method, session: Session, step: Step, layer
     for (const layer of step.layers) {
       const input = step.readLayer(layer);
       const started = performance.now();
-      const result = layerMethod.compressLayer(session, layer, input);
+      const result = namingLayer(layer, () => layerMethod.compressLayer(session, layer, input));
       const outcome = outcomeOf(step, layer, input, result, performance.now() - started, keepTensors);
       outcomes.push(outcome);
       onLayer(outcome);
@@ -96,4 +97,25 @@ export function compressStep(method: Method, session: Session, step: Step, layer
     onLayer(outcome);
   }
   return outcomes;
+}
+
+/** Runs `body`; the library's input errors (bad shapes, NaN, spans) become usage errors naming `source`. */
+export function inputErrorsAsUsage<T>(command: string, source: string, body: () => T): T {
+  try {
+    return body();
+  } catch (error) {
+    if (error instanceof RangeError || error instanceof TypeError) throw new UsageError(`${command}: ${source}: ${error.message}`);
+    throw error;
+  }
+}
+
+/** Runs `body`, prefixing the layer to the library's input errors so that reports name it. */
+function namingLayer<T>(layer: number, body: () => T): T {
+  try {
+    return body();
+  } catch (error) {
+    if (error instanceof RangeError) throw new RangeError(`layer ${layer}: ${error.message}`, { cause: error });
+    if (error instanceof TypeError) throw new TypeError(`layer ${layer}: ${error.message}`, { cause: error });
+    throw error;
+  }
 }

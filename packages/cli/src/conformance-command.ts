@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { type CaseResult, runFixtureDirectory } from "@starkv/conformance";
 import { UsageError } from "./usage-error.js";
 
@@ -19,6 +19,7 @@ export function conformanceCommand(args: readonly string[], print: (line: string
   if (args.length !== 1) throw new UsageError(`conformance takes one folder of fixture *.json files, got ${args.length} arguments`);
   const directory = args[0]!;
   if (!existsSync(directory)) throw new UsageError(`conformance: folder ${directory} does not exist; pass the folder that holds the fixture *.json files (the repository ships fixtures/golden)`);
+  if (!statSync(directory).isDirectory()) throw new UsageError(`conformance: ${directory} is a file; pass the folder that holds the fixture *.json files`);
   const results = runFixtureDirectory(directory);
   if (results.length === 0) throw new UsageError(`conformance: ${directory} holds no *.json fixture files`);
   let passed = 0;

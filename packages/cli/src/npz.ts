@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { inflateRawSync } from "node:zlib";
 
 /** An array read from a `.npy` file. */
@@ -84,6 +84,7 @@ export function parseNpy(bytes: Uint8Array, file: string): NpyArray {
  * @throws Error naming the file when it is not a readable zip of `.npy` arrays
  */
 export function readNpz(file: string): Map<string, NpyArray> {
+  if (statSync(file).isDirectory()) throw fail(file, "is a folder; pass an .npz file");
   const bytes = readFileSync(file);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let end = -1;
@@ -139,5 +140,6 @@ export function readNpz(file: string): Map<string, NpyArray> {
 
 /** Reads a single `.npy` file. */
 export function readNpy(file: string): NpyArray {
+  if (statSync(file).isDirectory()) throw fail(file, "is a folder; pass an .npy file");
   return parseNpy(readFileSync(file), file);
 }

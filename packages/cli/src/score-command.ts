@@ -47,19 +47,31 @@ export function scoreCommand(args: readonly string[], print: (line: string) => v
   try {
     array = values.attention.endsWith(".npy") ? readNpy(values.attention) : [...readNpz(values.attention).values()][0];
   } catch (error) {
-    throw new UsageError(`score: ${error instanceof Error ? error.message : String(error)}`);
+    throw new UsageError(`score: cannot read --attention ${values.attention}: ${error instanceof Error ? error.message : String(error)}`);
   }
   if (array?.data == null || array.shape.length !== 4 || array.shape[0] !== 1 || array.shape[2] !== array.shape[3]) {
     throw new UsageError(`score: ${values.attention} holds ${array === undefined ? "no array" : `an array of shape [${array.shape.join(", ")}]`}; expected numeric attention [1, heads, tokens, tokens]`);
   }
   const [, heads, tokens] = array.shape as [number, number, number, number];
+  if (tokens <= window) throw new UsageError(`score: ${values.attention} has ${tokens} tokens, not more than the window ${window}; pass a smaller --window`);
+  const bad = array.data.findIndex((p) => !Number.isFinite(p) || p < 0);
+  if (bad >= 0) throw new UsageError(`score: ${values.attention} holds ${array.data[bad]} at flat index ${bad}; attention probabilities must be finite and non-negative`);
   const kvHeads = numberOption("score", "kv-heads", values["kv-heads"], heads % 3 === 0 ? heads / 3 : heads, 1, heads, true);
   if (heads % kvHeads !== 0) throw new UsageError(`score: --kv-heads ${kvHeads} does not divide the ${heads} attention heads`);
 
+  // Without --tokens, the token strings are looked for where the SmolVLM data keeps them.
   const tokensFile = values.tokens ?? join(dirname(dirname(values.attention)), "decoded_tokens.npy");
+  if (values.tokens !== undefined && !existsSync(tokensFile)) throw new UsageError(`score: --tokens ${tokensFile} does not exist`);
   let spans: ImageSpan[] = [];
-  if (existsSync(tokensFile)) {
-    const strings = readNpy(tokensFile).strings;
+  const notes: string[] = [];
+  if (!existsSync(tokensFile)) notes.push(`no token strings (${tokensFile} not found): no image spans, every token counts as text; pass --tokens FILE`);
+  else {
+    let strings: string[] | null;
+    try {
+      strings = readNpy(tokensFile).strings;
+    } catch (error) {
+      throw new UsageError(`score: cannot read --tokens ${tokensFile}: ${error instanceof Error ? error.message : String(error)}`);
+    }
     if (strings === null) throw new UsageError(`score: ${tokensFile} is not a string array of tokens`);
     spans = tokenRuns(strings.slice(0, tokens), values.marker).map(([start, end]) => {
       const side = Math.round(Math.sqrt(end - start));
@@ -98,11 +110,12 @@ export function scoreCommand(args: readonly string[], print: (line: string) => v
   const rows = spans.map((span, i) => [`tile ${i} [${span.start}, ${span.end})`, ...Object.values(kept).map((positions) => String(countInRange(positions, span.start, span.end)))]);
   const textKept = Object.values(kept).map((positions) => String(positions.length - spans.reduce((sum, span) => sum + countInRange(positions, span.start, span.end), 0)));
   if (values.json) {
-    print(JSON.stringify({ file: values.attention, heads, kvHeads, tokens, window, budget: percent, spans: spans.map((s) => [s.start, s.end]), kept: Object.fromEntries(Object.entries(kept).map(([k, v]) => [k, Array.from(v)])) }, null, 1));
+    print(JSON.stringify({ file: values.attention, heads, kvHeads, tokens, window, budget: percent, notes, spans: spans.map((s) => [s.start, s.end]), kept: Object.fromEntries(Object.entries(kept).map(([k, v]) => [k, Array.from(v)])) }, null, 1));
     return 0;
   }
   print(`${values.attention}: ${heads} heads (${kvHeads} KV groups), ${tokens} tokens, ${spans.length} image tile(s); window ${window}, budget ${percent} % (${kept["snapkv"]!.length} kept)`);
   print("real post-softmax attention; boost off (no hidden states), temporal off (tiles of one image)");
+  for (const note of notes) print(`note: ${note}`);
   for (const line of table(["tokens kept per span", ...Object.keys(runs)], [...rows, ["text and markers", ...textKept]])) print(line);
   return 0;
 }

@@ -1,4 +1,4 @@
-import { readdirSync, statSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { boxTokens, openCapture } from "@starkv/capture";
@@ -71,15 +71,27 @@ export function embeddedSteps(): Step[] {
 
 /** Opens one capture as a step. */
 export function captureStep(path: string): Step {
+  if (statSync(path, { throwIfNoEntry: false })?.isDirectory() === true) {
+    throw new UsageError(`${path} is a folder; pass one capture (NAME.safetensors or NAME.json), or --trajectory ${path} for a folder of captures`);
+  }
   const capture = openCapture(path);
   const { sidecar } = capture;
   const images: StepImage[] = sidecar.images.map((image, i) => {
     const targets = image.targets ?? [];
     const size = image.size;
-    const targetTokens =
-      targets.length > 0 && size !== undefined
-        ? Int32Array.from(new Set(targets.flatMap((box) => Array.from(boxTokens(box, size, image.grid, image.span[0]))))).sort()
-        : undefined;
+    if (targets.length > 0 && size === undefined) {
+      capture.close();
+      throw new UsageError(`${capture.sidecarPath}: images[${i}] has targets but no size; target boxes are in pixels of the original screenshot, so add "size": [width, height]`);
+    }
+    let targetTokens: Int32Array | undefined;
+    if (targets.length > 0 && size !== undefined) {
+      try {
+        targetTokens = Int32Array.from(new Set(targets.flatMap((box) => Array.from(boxTokens(box, size, image.grid, image.span[0]))))).sort();
+      } catch (error) {
+        capture.close();
+        throw new UsageError(`${capture.sidecarPath}: images[${i}].targets: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
     return { label: `image ${i} (step ${image.step})`, span: image.span, grid: image.grid, ...(targetTokens === undefined ? {} : { targetTokens }) };
   });
   return {
@@ -120,9 +132,10 @@ export function naturalCompare(a: string, b: string): number {
  */
 export function trajectoryEpisodes(dir: string): { name: string; captures: string[] }[] {
   if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`compress: --trajectory ${dir} is not a folder; pass a folder of captures (NAME.safetensors + NAME.json), one per step`);
+  // A capture is a sidecar with its tensors beside it; other JSON files are not steps.
   const listCaptures = (folder: string): string[] =>
     readdirSync(folder)
-      .filter((name) => name.endsWith(".json"))
+      .filter((name) => name.endsWith(".json") && existsSync(join(folder, `${name.slice(0, -".json".length)}.safetensors`)))
       .sort(naturalCompare)
       .map((name) => join(folder, name));
   const episodes: { name: string; captures: string[] }[] = [];

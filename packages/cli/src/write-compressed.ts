@@ -1,66 +1,89 @@
-import { type CaptureImage, type LayerTensors, openCapture, writeCapture } from "@starkv/capture";
-import { tensor } from "@starkv/core";
+import { resolve } from "node:path";
+import { type CaptureImage, capturePaths, type LayerTensors, openCapture, writeCapture } from "@starkv/capture";
+import { type Tensor, tensor } from "@starkv/core";
 import type { LayerOutcome } from "./compress-run.js";
 import { UsageError } from "./usage-error.js";
 
 /**
  * Writes the compressed cache of every layer as a capture that `openCapture` reads back.
  *
- * Every layer must keep the same number of tokens (true for a percent budget), which
- * becomes the capture's `seqLen`. Each screenshot's span is remapped to the slots of its
- * kept tokens; its grid becomes `[1, kept]` because the kept tokens no longer fill a
- * rectangle, and screenshots with no kept token are dropped. The sidecar's `compressed`
- * field records the source capture, method, budget and original images, and each layer
- * stores its kept original positions as `L{layer}.positions` `[kept]`.
+ * Every layer and KV head must keep the same number of rows (true for a percent budget
+ * and every method but the layer- and head-adaptive ones); that count becomes the
+ * capture's `seqLen`. Each layer stores the original position of every row as
+ * `L{layer}.positions` `[kvHeads, kept]`. When all layers and heads keep the same
+ * positions, each screenshot's span is remapped to the slots of its kept tokens (its
+ * grid becomes `[1, kept]`, since the kept tokens no longer fill a rectangle, and a
+ * screenshot with no kept token is dropped); otherwise the capture lists no screenshots.
+ * The sidecar's `compressed` field records the source, method, budget and original
+ * images either way.
+ *
+ * @throws UsageError when the output would replace the input, or the kept counts differ
  */
 export function writeCompressedCapture(out: string, source: string, outcomes: readonly LayerOutcome[], method: string, percent: number): void {
-  const counts = new Set(outcomes.map((o) => o.kept.length));
-  if (counts.size !== 1) throw new UsageError(`compress: --out needs the same kept count in every layer, got ${[...counts].join(", ")}`);
-  const kept = outcomes[0]!.kept;
+  const target = capturePaths(out);
+  const input = capturePaths(source);
+  if (resolve(target.tensors) === resolve(input.tensors) || resolve(target.sidecar) === resolve(input.sidecar)) {
+    throw new UsageError(`compress: --out ${out} would replace the input capture ${source}; choose another name`);
+  }
   const original = openCapture(source);
   const sidecar = original.sidecar;
   original.close();
 
-  const images: CaptureImage[] = [];
-  for (const image of sidecar.images) {
-    const first = lowerBound(kept, image.span[0]);
-    const end = lowerBound(kept, image.span[1]);
-    if (end > first) images.push({ step: image.step, span: [first, end], grid: [1, end - first], ...(image.size === undefined ? {} : { size: image.size }) });
-  }
-  const layers = new Map<number, LayerTensors>();
-  const extra = new Map<string, Float32Array>();
+  const rowsPerHead = new Set<number>();
   for (const outcome of outcomes) {
-    if (outcome.tensors === undefined) throw new Error("writeCompressedCapture(): the outcomes carry no tensors; compress with keepTensors");
-    const { input, result } = outcome.tensors;
-    if (outcome.keptPerHead !== undefined) {
-      throw new UsageError(`compress: --out needs one kept set shared by all heads, but ${result.method} keeps different positions per head in layer ${outcome.layer}`);
+    const result = outcome.tensors?.result;
+    if (result === undefined) throw new Error("writeCompressedCapture(): the outcomes carry no tensors; compress with keepTensors");
+    if (result.heads.length !== sidecar.model.kvHeads) {
+      throw new UsageError(`compress: --out stores ${sidecar.model.kvHeads} KV heads, but ${method} keeps ${result.heads.length} cache heads in layer ${outcome.layer}; use a method that keeps the cache at KV-head width (for example starkv or snapkv)`);
     }
-    if (outcome.kept.length !== kept.length || outcome.kept.some((position, i) => position !== kept[i])) {
-      throw new UsageError(`compress: --out needs one kept set for every layer so that the capture has one layout, but layer ${outcome.layer} keeps other positions than layer ${outcomes[0]!.layer}`);
-    }
-    const hidden = input.hidden;
-    let norms: Float32Array | undefined;
-    if (hidden !== undefined) {
-      const width = hidden.shape.length === 2 ? hidden.shape[1]! : 1;
-      norms = Float32Array.from(kept, (position) => {
-        if (width === 1) return hidden.data[position]!;
-        let sum = 0;
-        for (let d = 0; d < width; d++) sum += hidden.data[position * width + d]! ** 2;
-        return Math.sqrt(sum);
-      });
-    }
-    layers.set(outcome.layer, {
-      queries: input.queries,
-      keys: stackHeads(result.heads.map((head) => head.keys.data), kept.length, input.keys.shape[2]!, "keys"),
-      values: stackHeads(result.heads.map((head) => head.values.data), kept.length, input.keys.shape[2]!, "values"),
-      ...(norms === undefined ? {} : { hidden: tensor(norms, [norms.length], "kept hidden norms") }),
-    });
-    extra.set(`L${outcome.layer}.positions`, Float32Array.from(kept));
+    for (const head of result.heads) rowsPerHead.add(head.positions.length);
   }
-  writeCapture(out, { ...sidecar, seqLen: kept.length, images }, layers, {
+  if (rowsPerHead.size !== 1) {
+    throw new UsageError(`compress: --out needs the same kept count in every layer and KV head, but ${method} keeps ${[...rowsPerHead].sort((a, b) => a - b).join(", ")} rows; use a method with a uniform budget (for example starkv or snapkv)`);
+  }
+  const kept = [...rowsPerHead][0]!;
+
+  const first = outcomes[0]!.tensors!.result.heads[0]!.positions;
+  const shared = outcomes.every((outcome) => outcome.tensors!.result.heads.every((head) => head.positions.every((position, i) => position === first[i])));
+  const images: CaptureImage[] = [];
+  if (shared) {
+    for (const image of sidecar.images) {
+      const start = lowerBound(first, image.span[0]);
+      const end = lowerBound(first, image.span[1]);
+      if (end > start) images.push({ ...image, span: [start, end], grid: [1, end - start] });
+    }
+  }
+
+  const layers = new Map<number, LayerTensors>();
+  const extra = new Map<string, Tensor>();
+  for (const outcome of outcomes) {
+    const { input: layerInput, result } = outcome.tensors!;
+    const headDim = layerInput.keys.shape[2]!;
+    const hidden = layerInput.hidden;
+    const layer: LayerTensors = {
+      queries: layerInput.queries,
+      keys: stackHeads(result.heads.map((head) => head.keys.data), kept, headDim, "keys"),
+      values: stackHeads(result.heads.map((head) => head.values.data), kept, headDim, "values"),
+    };
+    // The capture holds one norm per row; heads that keep other rows use head 0's.
+    if (hidden !== undefined) layer.hidden = tensor(Float32Array.from(result.heads[0]!.positions, (position) => normAt(hidden.data, hidden.shape, position)), [kept], "kept hidden norms");
+    layers.set(outcome.layer, layer);
+    const positions = new Float32Array(result.heads.length * kept);
+    result.heads.forEach((head, h) => positions.set(head.positions, h * kept));
+    extra.set(`L${outcome.layer}.positions`, tensor(positions, [result.heads.length, kept], "kept positions"));
+  }
+  writeCapture(out, { ...sidecar, seqLen: kept, images }, layers, {
     extraTensors: extra,
-    extraFields: { compressed: { source, method, budgetPercent: percent, seqLen: sidecar.seqLen, images: sidecar.images } },
+    extraFields: { compressed: { source, method, budgetPercent: percent, seqLen: sidecar.seqLen, sharedPositions: shared, images: sidecar.images } },
   });
+}
+
+function normAt(data: Float32Array, shape: readonly number[], position: number): number {
+  if (shape.length === 1) return data[position]!;
+  const width = shape[1]!;
+  let sum = 0;
+  for (let d = 0; d < width; d++) sum += data[position * width + d]! ** 2;
+  return Math.sqrt(sum);
 }
 
 /** Stacks per-head rows `[kept, headDim]` into `[heads, kept, headDim]`. */

@@ -109,7 +109,7 @@ export function resolveCapacity(seqLen: number, budget: Budget, window: number):
     return { seqLen, capacity, window: clamped, pastLength, keep: 0, compresses: false, notes };
   }
   if (clamped < window) {
-    notes.push(`window clamped from ${window} to ${clamped} because the capacity ${capacity} leaves room for at most ${Math.max(1, capacity - 2)} window tokens`);
+    notes.push(`window clamped from ${window} to ${clamped} by max(1, min(window, C − 2)) with capacity C = ${capacity}`);
   }
   const keep = Math.max(1, Math.min(capacity - clamped, pastLength));
   if (keep + clamped > capacity) {

@@ -119,7 +119,8 @@ export function planMemory(input: PlanInput): MemoryPlan {
 
 function visionTransient(model: ModelConfig, images: readonly PlannedImage[], bytes: number, attention: "eager" | "flash"): MemoryTerm {
   const vision = model.vision;
-  if (vision === null || images.length === 0) return { name: "vision tower transient", bytes: 0, formula: "no images" };
+  if (vision === null) return { name: "vision tower transient", bytes: 0, formula: "the configuration has no vision tower" };
+  if (images.length === 0) return { name: "vision tower transient", bytes: 0, formula: "no images" };
   const patches = images.reduce((total, image) => total + image.patches, 0);
   const largestImage = Math.max(...images.map((image) => image.patches));
   const mlpBytes = 3 * patches * vision.intermediate * bytes;
