@@ -1,4 +1,4 @@
-import { boxTokens, type CaptureImage, imageGrid } from "@starkv/capture";
+import { boxTokens, type CaptureImage, imageGrid } from "@starkv/capture/browser";
 import type { AgentTrajectory } from "./agentnetbench.js";
 
 /** A screenshot in a step's prompt, with the token positions of its target boxes. */
