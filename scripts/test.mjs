@@ -19,6 +19,26 @@ for (const [name, command, args] of steps) {
   if (run.status !== 0) failedSteps.push(name);
 }
 
+// The demo's end-to-end test drives Debian's Chromium against the built app; it runs
+// when Chromium is installed (.ci/install-chromium.sh) and is reported as skipped otherwise.
+let e2ePassed = 0;
+let e2eFailed = 0;
+if (existsSync("/usr/bin/chromium")) {
+  console.log("\n== e2e: pnpm --filter @starkv/demo build && pnpm --filter @starkv/demo e2e");
+  const build = spawnSync("pnpm", ["--filter", "@starkv/demo", "build"], { stdio: "inherit" });
+  const e2e = build.status === 0 ? spawnSync("pnpm", ["--filter", "@starkv/demo", "e2e"], { encoding: "utf8", stdio: ["inherit", "pipe", "inherit"] }) : null;
+  if (e2e !== null) process.stdout.write(e2e.stdout);
+  const closing = /^(\d+) passed, (\d+) failed$/m.exec(e2e?.stdout ?? "");
+  e2ePassed = closing === null ? 0 : Number(closing[1]);
+  e2eFailed = closing === null ? 1 : Number(closing[2]);
+  if (e2e?.status !== 0) {
+    failedSteps.push("e2e");
+    if (e2eFailed === 0) e2eFailed = 1;
+  }
+} else {
+  console.log("\n== e2e: skipped, /usr/bin/chromium is missing (install it with .ci/install-chromium.sh)");
+}
+
 let passed = 0;
 let failed = 0;
 if (existsSync(results)) {
@@ -31,7 +51,9 @@ if (existsSync(results)) {
     if (file.status === "failed" && failedInFile === 0) failed += 1;
   }
 }
-for (const name of failedSteps) if (name !== "vitest") failed += 1;
+for (const name of failedSteps) if (name !== "vitest" && name !== "e2e") failed += 1;
+passed += e2ePassed;
+failed += e2eFailed;
 if (failedSteps.includes("vitest") && failed === 0) failed = 1;
 if (failedSteps.length > 0) console.log(`\nfailed steps: ${failedSteps.join(", ")}`);
 console.log(`${passed} passed, ${failed} failed`);

@@ -1,5 +1,6 @@
 import { CaptureError } from "@starkv/capture";
 import { OptionsError } from "@starkv/core";
+import { benchCommand } from "./bench-command.js";
 import { compareCommand } from "./compare-command.js";
 import { compressCommand } from "./compress-command.js";
 import { conformanceCommand } from "./conformance-command.js";
@@ -47,6 +48,10 @@ Commands:
                       --marker TOKEN (default <image>), --kv-heads N (default
                       heads/3 when it divides, as SmolVLM), --window N,
                       --budget PERCENT, --warm-steps N, --json
+  bench               Time one compression step at UI-TARS-1.5-7B shapes per backend
+                      (median ms, peak memory). [--json] [--case NAME]
+                      [--backend fast-cpu|cpu] [--threads N] [--runs N] [--profile]
+                      [--floor] [--compare FILE]; results in docs/benchmarks.md
   conformance DIR     Run every reference fixture file (*.json) in DIR through the
                       library; prints one line per case and "N passed, M failed".
                       Exit code 1 when a case fails.
@@ -71,6 +76,8 @@ export async function runCli(args: readonly string[], out: (line: string) => voi
         return 0;
       case "compress":
         return compressCommand(rest, out);
+      case "bench":
+        return benchCommand(rest, out);
       case "compare":
         return await compareCommand(rest, out);
       case "plan":

@@ -73,6 +73,7 @@ export async function compareCommand(args: readonly string[], print: (line: stri
 
   const window = numberOption("compare", "window", values.window, positionals.length > 0 ? windowOf(positionals[0]!) : 8, 1, 1 << 20, true);
   const rows: ComparisonRow[] = [];
+  let heldOutMissing = 0;
   const progress = new ProgressBar(values.json ? 0 : methods.length * budgets.length);
   for (const name of methods) {
     for (const budget of budgets) {
@@ -93,6 +94,7 @@ export async function compareCommand(args: readonly string[], print: (line: stri
           for (const outcome of outcomes) {
             const { input, result } = outcome.tensors!;
             const evalQueries = (input as { readonly evalQueries?: Tensor }).evalQueries;
+            if (evalQueries === undefined && name === methods[0] && budget === budgets[0]) heldOutMissing++;
             const quality = layerQuality(input, result, evalQueries === undefined ? {} : { evalQueries });
             add("recall-window", quality.recall.window.mean);
             add("recall-held-out", quality.recall.heldOut?.mean);
@@ -127,6 +129,7 @@ export async function compareCommand(args: readonly string[], print: (line: stri
     return 0;
   }
   print(`compare on ${source}; means over steps and layers`);
+  if (heldOutMissing > 0) print(`note: ${heldOutMissing} layer prefill(s) have no held-out queries (L{layer}.q_eval); held-out recall averages the others, and output error uses their window queries`);
   for (const [metric, label] of Object.entries(metrics)) {
     const relevant = rows.filter((r) => r.metric === metric);
     if (relevant.length === 0) continue;

@@ -46,8 +46,9 @@ export function compressCommand(args: readonly string[], print: (line: string) =
     values.trajectory !== undefined
       ? trajectoryEpisodes(values.trajectory).map((episode) => ({ name: episode.name, steps: episode.captures.map(captureStep) }))
       : positionals.length === 1
-        ? [{ name: positionals[0]!, steps: [captureStep(positionals[0]!)] }]
+        ? [{ name: `capture ${positionals[0]!}`, steps: [captureStep(positionals[0]!)] }]
         : [{ name: "embedded default: AgentNetBench s_7f27a11115e596eb (Spotify), UI-TARS-1.5-7B layout, synthetic tensors", steps: embeddedSteps() }];
+  for (const episode of episodes) checkSameModel(episode.steps);
   const synthetic = episodes.some((episode) => episode.steps.some((step) => step.synthetic));
   // The window defaults to the query rows the source captured.
   const window = numberOption("compress", "window", values.window, episodes[0]?.steps[0]?.window ?? 8, 1, 1 << 20, true);
@@ -150,4 +151,16 @@ function printTotals(reports: readonly StepReport[], seconds: number, print: (li
   print("");
   print(`total: ${reports.length} step(s), ${layers} layer prefills, ${tokensBefore.toLocaleString("en-US")} → ${Math.round(tokensAfter).toLocaleString("en-US")} tokens per head (${formatPercent(tokensAfter, tokensBefore)}), KV ${formatBytes(before)} → ${formatBytes(after)}, ${seconds.toFixed(1)} s`);
   if (coverages.length > 0) print(`target tokens kept: ${formatPercent(coverages.reduce((a, b) => a + b, 0), coverages.length)} on average over steps and layers`);
+}
+
+/** Rejects an episode whose captures come from models of different shapes: one session cannot serve them. */
+function checkSameModel(steps: readonly Step[]): void {
+  const first = steps[0];
+  if (first === undefined) return;
+  const shape = (step: Step): string => `${step.kvHeads} KV heads × ${step.headDim}, ${step.modelLayers} layers`;
+  for (const step of steps.slice(1)) {
+    if (shape(step) !== shape(first)) {
+      throw new UsageError(`compress: ${step.name} has ${shape(step)} but ${first.name} has ${shape(first)}; the captures of one episode must come from one model`);
+    }
+  }
 }

@@ -20,14 +20,27 @@ export function hiddenNorms(hidden: Tensor, start: number, end: number): Float64
     return norms;
   }
   const width = hidden.shape[1]!;
+  const data = hidden.data;
   for (let j = start; j < end; j++) {
-    let sum = 0;
+    // Four partial sums let the loop run without waiting on one accumulator.
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
     const offset = j * width;
-    for (let d = 0; d < width; d++) {
-      const x = hidden.data[offset + d]!;
-      sum += x * x;
+    let d = 0;
+    for (; d + 3 < width; d += 4) {
+      const x0 = data[offset + d]!;
+      const x1 = data[offset + d + 1]!;
+      const x2 = data[offset + d + 2]!;
+      const x3 = data[offset + d + 3]!;
+      s0 += x0 * x0;
+      s1 += x1 * x1;
+      s2 += x2 * x2;
+      s3 += x3 * x3;
     }
-    norms[j - start] = Math.sqrt(sum);
+    for (; d < width; d++) s0 += data[offset + d]! * data[offset + d]!;
+    norms[j - start] = Math.sqrt(s0 + s1 + s2 + s3);
   }
   return norms;
 }

@@ -18,6 +18,6 @@ export { type PerHeadSelection, selectPerHead } from "./per-head.js";
 export { topK } from "./top-k.js";
 export { topKSelector } from "./top-k-selector.js";
 export { type InputShape, validateLayerInputs } from "./validate-input.js";
-export { assertFinite, assertRank, isIntegerIn, isNumberIn } from "./validate.js";
+export { assertFinite, assertRank, firstNonFinite, isIntegerIn, isNumberIn } from "./validate.js";
 export { type WindowAttention, windowAttention } from "./window-attention.js";
 export { getBackend, listBackends, type RegisteredBackend, registerBackend, type RegisterOptions, unregisterBackend } from "./registry.js";

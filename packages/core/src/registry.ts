@@ -81,7 +81,7 @@ export function listBackends(): RegisteredBackend[] {
 
 /**
  * Removes the backend registered as `name` and returns whether one was registered. The
- * backend is not disposed: whoever created it still owns it.
+ * backend is not disposed, because its creator still owns it.
  */
 export function unregisterBackend(name: string): boolean {
   return entries.delete(name);
