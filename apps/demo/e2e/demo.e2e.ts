@@ -141,7 +141,7 @@ describe("demo page", () => {
       { timeout: 180_000 },
     );
     if (await page.isVisible("#error")) {
-      expect((await page.textContent("#error")) ?? "").toMatch(/webgpu/i);
+      expect((await page.textContent("#error")) ?? "").toMatch(/webgpu[\s\S]*available here/i);
       expect(await page.inputValue("#backend")).toBe("gpu.js:webgl2");
       await waitForBothPanes();
       expect(await keptState()).toEqual(before);

@@ -199,6 +199,13 @@ export function createGpuBackend(options: GpuBackendOptions): GpuBackend {
     return pool1d(flatten(sums, pastLength, heads), heads, pastLength, kernel, pooling);
   }
 
+  // gpu.js can accept a mode and fail only at the first kernel (WebGPU without an adapter).
+  const kernelFailure = (error: unknown): Error => {
+    const message = error instanceof Error ? error.message : String(error);
+    if (message.startsWith("gpu.js:")) return error as Error;
+    return new Error(`gpu.js:${mode} backend: the kernel failed in mode "${mode}" (${message}); ${describeModes()}. ${setupHints[mode]}`.trim(), { cause: error });
+  };
+
   return {
     name: `gpu.js:${mode}`,
     mode,
@@ -216,9 +223,13 @@ export function createGpuBackend(options: GpuBackendOptions): GpuBackend {
     },
     async windowScoresAsync(queries, keys, window, kernel, pooling) {
       const run = steps(queries, keys, window, kernel, pooling);
-      let next = run.next();
-      while (next.done !== true) next = run.next(await next.value);
-      return next.value;
+      try {
+        let next = run.next();
+        while (next.done !== true) next = run.next(await next.value);
+        return next.value;
+      } catch (error) {
+        throw kernelFailure(error);
+      }
     },
     gather(cache, positions) {
       check();
