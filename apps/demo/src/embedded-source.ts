@@ -1,3 +1,4 @@
+import { demoWindow } from "./episode-pass.js";
 import { layoutTrajectory, parseAgentTrajectory, pngSize, type StepLayout, syntheticLayer, uiTarsShape } from "@starkv/trajectory";
 import trajectoryJson from "../../../fixtures/gui/agentnetbench/s_7f27a11115e596eb.json";
 import type { DemoSource } from "./demo-source.js";
@@ -54,6 +55,7 @@ export function embeddedSource(id: number, imageUrls: Readonly<Record<string, st
       synthetic: true,
       modelName: "UI-TARS-1.5-7B",
       modelLayers: embeddedModelLayers,
+      window: demoWindow,
       queryHeads: uiTarsShape.queryHeads,
       kvHeads: uiTarsShape.kvHeads,
       headDim: uiTarsShape.headDim,

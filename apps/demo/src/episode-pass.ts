@@ -71,6 +71,8 @@ export interface EpisodePassOptions {
   /** Layers at hand, ascending. */
   readonly layers: readonly number[];
   readonly percent: number;
+  /** Observation window before the clamp. */
+  readonly window: number;
   readonly backend: Backend;
   /** Returns every layer's input of one step, ready for synchronous window scores on `backend`. */
   readonly prepareStep: (step: number) => Promise<ReadonlyMap<number, LayerInput>>;
@@ -125,9 +127,9 @@ export class EpisodePass {
 
   async #runNext(): Promise<void> {
     const step = this.stepsDone;
-    const { layers, percent, backend, prepareStep, pause } = this.options;
+    const { layers, percent, window, backend, prepareStep, pause } = this.options;
     const inputs = await prepareStep(step);
-    const compressor = createStarKV({ budget: { percent }, window: demoWindow, backend, trace: true });
+    const compressor = createStarKV({ budget: { percent }, window, backend, trace: true });
     // The step runs on a copy, so a step that fails part-way leaves the pass as it was.
     const working = this.#after.at(-1)?.clone() ?? new Session();
     const traces: AxisTrace[] = [];

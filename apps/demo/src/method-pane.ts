@@ -65,7 +65,9 @@ export function renderPane(container: HTMLElement, input: PaneInput): void {
     drawOverlay(canvas, shown, share, width);
     const keptCount = share === undefined ? undefined : share.reduce((count, value) => count + (value > 0 ? 1 : 0), 0);
     const tokens = shown.span[1] - shown.span[0];
-    const keptText = keptCount === undefined ? "" : ` · ${((100 * keptCount) / tokens).toFixed(0)} % kept`;
+    // With per-head caches a token counts when any head keeps it; the headline gives the mean per head.
+    const someHeads = share?.some((value) => value > 0 && value < 1) === true;
+    const keptText = keptCount === undefined ? "" : ` · ${((100 * keptCount) / tokens).toFixed(0)} % kept${someHeads ? " by some head" : ""}`;
     figure.append(canvas, text("figcaption", "", `${caption}${keptText}`));
     figure.title = `${shown.label}: ${shown.grid[0]}×${shown.grid[1]} tokens, positions ${shown.span[0]}–${shown.span[1] - 1}`;
     parent.append(figure);

@@ -23,10 +23,10 @@ export function usesBackend(name: string): boolean {
  *
  * @throws RangeError for an unknown method name, listing the known ones
  */
-export function createDemoMethod(name: string, percent: number, backend: Backend): Method {
-  if (name === "full") return createMethod("full", { window: demoWindow });
+export function createDemoMethod(name: string, percent: number, backend: Backend, window = demoWindow): Method {
+  if (name === "full") return createMethod("full", { window });
   const budget = { percent };
-  return usesBackend(name) ? createMethod(name, { budget, window: demoWindow, backend }) : createMethod(name, { budget, window: demoWindow });
+  return usesBackend(name) ? createMethod(name, { budget, window, backend }) : createMethod(name, { budget, window });
 }
 
 /**
@@ -34,9 +34,9 @@ export function createDemoMethod(name: string, percent: number, backend: Backend
  * clamped window, kernel 5, average pooling), so that a backend whose scores arrive
  * asynchronously (WebGPU) can serve the synchronous compression calls afterwards.
  */
-export async function prefetchWindowScores(cache: ScoreCache, inputs: ReadonlyMap<number, LayerInput>, percent: number): Promise<void> {
+export async function prefetchWindowScores(cache: ScoreCache, inputs: ReadonlyMap<number, LayerInput>, percent: number, configured = demoWindow): Promise<void> {
   for (const input of inputs.values()) {
-    const window = resolveCapacity(input.keys.shape[1]!, { percent }, demoWindow).window;
+    const window = resolveCapacity(input.keys.shape[1]!, { percent }, configured).window;
     await cache.prefetch(input.queries, input.keys, window, demoKernel, demoPooling);
   }
 }

@@ -44,6 +44,8 @@ export interface SourceInfo {
   readonly synthetic: boolean;
   readonly modelName: string;
   readonly modelLayers: number;
+  /** Observation window: the query rows the source holds (8 for the embedded trajectory). */
+  readonly window: number;
   readonly queryHeads: number;
   readonly kvHeads: number;
   readonly headDim: number;

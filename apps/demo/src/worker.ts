@@ -9,7 +9,7 @@ import { sweepPercents, sweepPoint } from "./budget-sweep.js";
 import { loadCaptureSource } from "./capture-source.js";
 import type { DemoLayerInput, DemoSource } from "./demo-source.js";
 import { embeddedSource, screenshotSizes } from "./embedded-source.js";
-import { chainSignature, demoWindow, EpisodePass } from "./episode-pass.js";
+import { chainSignature, EpisodePass } from "./episode-pass.js";
 import { createDemoMethod, demoKernel, demoPooling, prefetchWindowScores, runMethod } from "./method-run.js";
 import { type BackendChoice, type BackendReport, type FromWorker, type MethodView, type SweepPoint, type SweepResult, sweepMatches, type ToWorker, type ViewRequest } from "./protocol.js";
 import { ScoreCache } from "./score-cache.js";
@@ -104,12 +104,12 @@ async function stepInputs(current: DemoSource, step: number, cache: ScoreCache, 
     }
   }
   for (const [layer, input] of inputs) cache.register(input.keys, `source ${current.info.id} step ${step} layer ${layer}`);
-  await prefetchWindowScores(cache, inputs, percent);
+  await prefetchWindowScores(cache, inputs, percent, current.info.window);
   return inputs;
 }
 
 function passFor(current: DemoSource, choice: BackendChoice, percent: number): EpisodePass {
-  const signature = chainSignature(current.info.steps.map((step) => step.seqLen), percent);
+  const signature = chainSignature(current.info.steps.map((step) => step.seqLen), percent, current.info.window);
   const key = `${choice}|${signature}`;
   let pass = passes.get(key);
   if (pass === undefined) {
@@ -118,6 +118,7 @@ function passFor(current: DemoSource, choice: BackendChoice, percent: number): E
       stepCount: current.info.steps.length,
       layers: current.info.layers,
       percent,
+      window: current.info.window,
       backend: cache,
       prepareStep: (step) =>
         stepInputs(current, step, cache, percent, () => {
@@ -144,7 +145,7 @@ async function handleView(request: ViewRequest): Promise<void> {
   const busy = (text: string): void => post({ type: "busy", requestId: request.id, message: text });
 
   const cache = backendFor(choice);
-  const window = resolveCapacity(shown.seqLen, { percent }, demoWindow).window;
+  const window = resolveCapacity(shown.seqLen, { percent }, current.info.window).window;
   const cachedBefore = [...current.info.layers].filter((layer) => {
     const input = viewInputs?.key === `${current.info.id}:${step}` ? viewInputs.inputs.get(layer) : undefined;
     return input !== undefined && cache.has(input.keys, window, demoKernel, demoPooling);
@@ -168,7 +169,7 @@ async function handleView(request: ViewRequest): Promise<void> {
   const layerCount = current.info.modelLayers;
   for (const [side, name] of request.methods.entries()) {
     if (name === "starkv") continue;
-    views[side] = runMethod(createDemoMethod(name, percent, cache), new Session(), inputs, layerCount).view;
+    views[side] = runMethod(createDemoMethod(name, percent, cache, current.info.window), new Session(), inputs, layerCount).view;
   }
   // Show the methods that need no episode state now; STaR-KV follows once the pass reaches this step.
   if (views.some((view) => view !== null)) sendView();
@@ -183,7 +184,7 @@ async function handleView(request: ViewRequest): Promise<void> {
   checkCurrent(request);
   if (request.methods.includes("starkv")) {
     for (const [side, name] of request.methods.entries()) {
-      if (name === "starkv") views[side] = runMethod(createDemoMethod(name, percent, cache), pass.sessionBefore(step)!, inputs, layerCount).view;
+      if (name === "starkv") views[side] = runMethod(createDemoMethod(name, percent, cache, current.info.window), pass.sessionBefore(step)!, inputs, layerCount).view;
     }
     sendView();
   }
@@ -208,7 +209,7 @@ async function* backgroundWork(request: ViewRequest, current: DemoSource, inputs
         await pass.runThrough(step - 1);
         await stepInputs(current, step, cache, percent, () => undefined);
         const session = name === "starkv" ? pass.sessionBefore(step)! : new Session();
-        const { result } = runMethod(createDemoMethod(name, percent, cache), session, inputs, current.info.modelLayers);
+        const { result } = runMethod(createDemoMethod(name, percent, cache, current.info.window), session, inputs, current.info.modelLayers);
         const layerResult = result.layers.get(layer);
         if (layerResult !== undefined) points.push(sweepPoint(name, percent, input, layerResult));
         lastSweep = { ...settings, points: [...points], done: false };

@@ -12,6 +12,7 @@ function pass(percent: number): EpisodePass {
     stepCount: layouts.length,
     layers: tinyLayers,
     percent,
+    window: 8,
     backend: createCpuBackend(),
     prepareStep: (step) => Promise.resolve(tinyInputs(layouts[step]!)),
   });
@@ -109,6 +110,7 @@ describe("EpisodePass", () => {
       stepCount: 3,
       layers: tinyLayers,
       percent: 30,
+      window: 8,
       backend: createCpuBackend(),
       prepareStep: (step) => Promise.resolve(tinyInputs(layouts[step]!)),
       pause: () => (fail ? Promise.reject(new Error("interrupted")) : Promise.resolve()),

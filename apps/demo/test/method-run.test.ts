@@ -1,5 +1,5 @@
 import { methodNames } from "@starkv/baselines";
-import { createCpuBackend, Session } from "@starkv/core";
+import { createCpuBackend, Session, tensor } from "@starkv/core";
 import { describe, expect, it } from "vitest";
 import { createDemoMethod, prefetchWindowScores, runMethod, usesBackend } from "../src/method-run.js";
 import { ScoreCache } from "../src/score-cache.js";
@@ -59,5 +59,25 @@ describe("createDemoMethod", () => {
 
   it("rejects an unknown method", () => {
     expect(() => createDemoMethod("nope", 25, createCpuBackend())).toThrow(/unknown method "nope"/);
+  });
+});
+
+describe("createDemoMethod window", () => {
+  // A capture written with a window of 4 holds only 4 query rows per head.
+  const fourRows = new Map(
+    [...tinyInputs(layout)].map(([layer, input]) => {
+      const [heads, rows, headDim] = input.queries.shape as [number, number, number];
+      const data = new Float32Array(heads * 4 * headDim);
+      for (let h = 0; h < heads; h++) data.set(input.queries.data.subarray((h * rows + rows - 4) * headDim, (h * rows + rows) * headDim), h * 4 * headDim);
+      return [layer, { ...input, queries: tensor(data, [heads, 4, headDim]) }] as const;
+    }),
+  );
+
+  it("takes the source's window", () => {
+    expect(() => runMethod(createDemoMethod("snapkv", 60, createCpuBackend(), 4), new Session(), fourRows, tinyModelLayers)).not.toThrow();
+  });
+
+  it("fails with a window wider than the rows", () => {
+    expect(() => runMethod(createDemoMethod("snapkv", 60, createCpuBackend()), new Session(), fourRows, tinyModelLayers)).toThrow(/queries hold 4 window rows/);
   });
 });

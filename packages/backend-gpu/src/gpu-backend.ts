@@ -143,7 +143,7 @@ function flatten(result: unknown, width: number, height: number): Float32Array {
  * @throws Error naming the requested and the available modes when gpu.js cannot run
  *   `mode` here
  */
-export function createGpuBackend(options: GpuBackendOptions): GpuBackend {
+export function createGpuBackend(options: GpuBackendOptions = {} as GpuBackendOptions): GpuBackend {
   const gpu = createGpu(options);
   const { mode } = options;
   const kernelSets = new Map<number, KernelSet>();

@@ -50,10 +50,11 @@ Options:
   --json             one JSON object per case instead of the table
   --help             show this text`;
 
-function positiveInteger(flag: string, value: string | undefined, min: number): number {
+function positiveInteger(flag: string, value: string | undefined, min: number, max = Number.MAX_SAFE_INTEGER): number {
   const number = Number(value);
-  if (value === undefined || !Number.isInteger(number) || number < min) {
-    throw new BenchUsageError(`${flag} needs an integer ≥ ${min}, got ${value === undefined ? "nothing" : JSON.stringify(value)}`);
+  if (value === undefined || !Number.isInteger(number) || number < min || number > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `from ${min} to ${max}`;
+    throw new BenchUsageError(`${flag} needs an integer ${range}, got ${value === undefined ? "nothing" : JSON.stringify(value)}`);
   }
   return number;
 }
@@ -96,7 +97,8 @@ export function parseBenchArgs(args: readonly string[]): BenchOptions | undefine
         break;
       }
       case "--threads":
-        threads = positiveInteger(arg, value(), 1);
+        // The fast CPU backend accepts 1 to 256 threads.
+        threads = positiveInteger(arg, value(), 1, 256);
         break;
       case "--runs":
         runs = positiveInteger(arg, value(), 1);

@@ -99,7 +99,10 @@ export function parseHeaderLength(prefix: Uint8Array, fileLength: number, file: 
   if (length > BigInt(MAX_HEADER_BYTES)) {
     throw new CaptureError(file, `the header length field is ${length} bytes, above the limit of ${MAX_HEADER_BYTES}; the file is corrupted or not safetensors`);
   }
-  if (length < 2n || length > BigInt(fileLength - 8)) {
+  if (length < 2n) {
+    throw new CaptureError(file, `the header length field is ${length} bytes, too short for a JSON header (at least 2 bytes, "{}"); the file is not safetensors or is corrupted`);
+  }
+  if (length > BigInt(fileLength - 8)) {
     throw new CaptureError(file, `the header length field is ${length} bytes but the file has only ${fileLength - 8} bytes after it; the file is truncated or corrupted`);
   }
   return Number(length);

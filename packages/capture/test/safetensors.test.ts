@@ -204,3 +204,10 @@ describe("safetensors writing", () => {
     expect(readdirSync(folder)).toEqual(["r.safetensors"]);
   });
 });
+
+describe("a zero header length", () => {
+  it("is reported as not safetensors", async () => {
+    const { parseHeaderLength } = await import("@starkv/capture");
+    expect(() => parseHeaderLength(new Uint8Array(8), 1000, "zeros.safetensors")).toThrow(/too short for a JSON header/);
+  });
+});

@@ -93,6 +93,7 @@ function jsonReport(results: { name: string; reports: StepReport[]; session: Ses
       window: o.window,
       kept: Array.from(o.kept),
       ...(o.keptPerHead === undefined ? {} : { keptPerHead: o.keptPerHead.map((positions) => Array.from(positions)) }),
+      ...(o.notes.length === 0 ? {} : { notes: o.notes }),
       ...(o.targetCoverage === null ? {} : { targetCoverage: o.targetCoverage }),
     }));
   const single = results.length === 1 && results[0]!.reports.length === 1;

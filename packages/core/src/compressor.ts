@@ -5,7 +5,7 @@ import { keptPositions } from "./gather.js";
 import { argmaxGroup, groupScores, headMean } from "./groups.js";
 import type { StageState } from "./json.js";
 import { pooledLength, type Pooling } from "./pool.js";
-import type { Session } from "./session.js";
+import { Session } from "./session.js";
 import { clipSpans } from "./spans.js";
 import type { CallContext, LayerInput, RowContext, RowHeadScores, Selector, Stage, TokenContext } from "./stage.js";
 import type { Tensor } from "./tensor.js";
@@ -139,6 +139,7 @@ export function createCompressor(options: CompressorOptions): Compressor {
 }
 
 function run(options: Resolved, session: Session, layer: number, inputs: readonly LayerInput[], where: string): LayerResult[] {
+  if (!((session as unknown) instanceof Session)) throw new TypeError(`${where}: session is ${session === null ? "null" : typeof session}; pass a Session (new Session()), one per episode`);
   if (!Number.isInteger(layer) || layer < 0) throw new RangeError(`${where}: layer is ${String(layer)}; expected a non-negative integer`);
   const shape = validateLayerInputs(where, inputs);
   const capacity = resolveCapacity(shape.seqLen, options.budget, options.window);

@@ -54,3 +54,10 @@ describe("Session JSON with a skipped row", () => {
     expect(restored.toJSON().layers[0]!.rows).toEqual([{}, {}, { c: { n: 0 } }]);
   });
 });
+
+describe("compress session argument", () => {
+  it("rejects a missing session", () => {
+    const compressor = createCompressor({ stages: [], budget: { tokens: 10 } });
+    expect(() => compressor.compress(undefined as unknown as Session, 0, input)).toThrow(/session is undefined; pass a Session/);
+  });
+});
