@@ -1,20 +1,6 @@
-import { addBoost, createBoostStage, createCompressor, hiddenNorms, type LayerInput, Session, spatialBoost, type Tensor, tensor } from "@starkv/core";
+import { addBoost, createBoostStage, createCompressor, hiddenNorms, type LayerInput, Session, spatialBoost, tensor } from "@starkv/core";
 import { describe, expect, it } from "vitest";
-
-function createRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
-
-function randomTensor(random: () => number, shape: number[], scale = 1): Tensor {
-  const size = shape.reduce((product, length) => product * length, 1);
-  const data = new Float32Array(size);
-  for (let i = 0; i < size; i++) data[i] = (random() * 2 - 1) * scale;
-  return tensor(data, shape);
-}
+import { createRandom, randomTensor } from "./support/random.js";
 
 function sum(values: ArrayLike<number>): number {
   let total = 0;

@@ -1,14 +1,7 @@
 import { type Budget, createCompressor, type LayerInput, type Pooling, Session, type Tensor, tensor } from "@starkv/core";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-
-function createRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
+import { createRandom } from "./support/random.js";
 
 function randomTensor(random: () => number, shape: number[], scale: number): Tensor {
   const size = shape.reduce((product, length) => product * length, 1);

@@ -1,22 +1,8 @@
 import { createCompressor, type LayerInput, Session, type Tensor, tensor, windowAttention } from "@starkv/core";
 import { describe, expect, it } from "vitest";
+import { createRandom, randomTensor } from "./support/random.js";
 
 /** Returns a seeded generator of uniform numbers in [0, 1) (a 32-bit linear congruential generator). */
-function createRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
-
-function randomTensor(random: () => number, shape: number[], scale = 1): Tensor {
-  const size = shape.reduce((product, length) => product * length, 1);
-  const data = new Float32Array(size);
-  for (let i = 0; i < size; i++) data[i] = (random() * 2 - 1) * scale;
-  return tensor(data, shape);
-}
-
 /**
  * Computes the window column sums the slow way. Each KV head is copied to its query heads
  * and the full window logits are built with keys after each query masked. A softmax runs

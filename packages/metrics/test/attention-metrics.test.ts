@@ -2,14 +2,7 @@ import { createMethod, type HeadCache, type MethodLayerResult } from "@starkv/ba
 import { type LayerInput, resolveCapacity, Session, tensor } from "@starkv/core";
 import { attentionRecall, layerQuality, outputError } from "@starkv/metrics";
 import { describe, expect, it } from "vitest";
-
-function createRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
+import { createRandom } from "../../core/test/support/random.js";
 
 function randomInput(seed: number, heads: number, kvHeads: number, seqLen: number, headDim: number, rows: number): LayerInput {
   const random = createRandom(seed);

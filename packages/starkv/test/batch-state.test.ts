@@ -1,20 +1,6 @@
-import { createStarKV, type LayerInput, Session, type StarKVOptions, type Tensor, tensor } from "@starkv/starkv";
+import { createStarKV, type LayerInput, Session, type StarKVOptions } from "@starkv/starkv";
 import { describe, expect, it } from "vitest";
-
-function createRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
-
-function randomTensor(random: () => number, shape: number[], scale = 1): Tensor {
-  const size = shape.reduce((product, length) => product * length, 1);
-  const data = new Float32Array(size);
-  for (let i = 0; i < size; i++) data[i] = (random() * 2 - 1) * scale;
-  return tensor(data, shape);
-}
+import { createRandom, randomTensor } from "../../core/test/support/random.js";
 
 function randomInput(seed: number): LayerInput {
   const random = createRandom(seed);
