@@ -1,4 +1,4 @@
-import { type Backend, formatShape, gatherRows, type Pooling, type Tensor } from "@starkv/core";
+import { type Backend, checkWindowScoreArguments, gatherRows, type Pooling, type Tensor } from "@starkv/core";
 import { type CallShape, kernelLayout, type KernelLayout } from "./kernel-layout.js";
 import { Param, Phase } from "./kernel-params.js";
 import { createInlineRunner, createWorkerRunner, nodeWorkerClass, type TaskRunner } from "./task-runner.js";
@@ -65,25 +65,8 @@ function createRunner(threads: number, timeoutMs: number): TaskRunner {
 
 /** Checks the arguments of `windowScores` in O(1), since the kernels trust them. */
 function callShape(queries: Tensor, keys: Tensor, window: number, kernel: number, pooling: Pooling): CallShape {
-  const where = "fast-cpu windowScores()";
-  if (queries.shape.length !== 3 || keys.shape.length !== 3) {
-    throw new RangeError(
-      `${where}: queries have shape ${formatShape(queries.shape)} and keys ${formatShape(keys.shape)}; expected [heads, rows, headDim] and [kvHeads, seqLen, headDim]`,
-    );
-  }
-  const [heads, queryRows, headDim] = queries.shape as [number, number, number];
-  const [kvHeads, seqLen, keyDim] = keys.shape as [number, number, number];
-  if (kvHeads < 1 || heads % kvHeads !== 0 || headDim !== keyDim || headDim < 1) {
-    throw new RangeError(
-      `${where}: queries have shape ${formatShape(queries.shape)} and keys ${formatShape(keys.shape)}; heads must be a multiple of kvHeads and both headDim equal and positive`,
-    );
-  }
-  if (!Number.isInteger(window) || window < 1 || window > queryRows || window >= seqLen) {
-    throw new RangeError(`${where}: window is ${String(window)}; expected an integer from 1 to min(query rows ${queryRows}, seqLen ${seqLen} − 1)`);
-  }
-  if (!Number.isInteger(kernel) || kernel < 1) throw new RangeError(`${where}: kernel is ${String(kernel)}; expected a positive integer`);
-  if (pooling !== "avgpool" && pooling !== "maxpool") throw new RangeError(`${where}: pooling is ${String(pooling)}; expected "avgpool" or "maxpool"`);
-  return { heads, kvHeads, headDim, queryRows, seqLen, window, kernel, maxPool: pooling === "maxpool" };
+  const shape = checkWindowScoreArguments("fast-cpu windowScores()", queries, keys, window, kernel, pooling);
+  return { ...shape, window, kernel, maxPool: pooling === "maxpool" };
 }
 
 /**

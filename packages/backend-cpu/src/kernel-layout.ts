@@ -1,13 +1,8 @@
+import type { WindowScoreShape } from "@starkv/core";
 import { parameterBytes } from "./kernel-params.js";
 
 /** Sizes of one `windowScores` call. */
-export interface CallShape {
-  readonly heads: number;
-  readonly kvHeads: number;
-  readonly headDim: number;
-  /** Query rows stored per head; the last `window` are used. */
-  readonly queryRows: number;
-  readonly seqLen: number;
+export interface CallShape extends WindowScoreShape {
   readonly window: number;
   readonly kernel: number;
   readonly maxPool: boolean;

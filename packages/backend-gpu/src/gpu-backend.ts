@@ -1,4 +1,4 @@
-import { type Backend, formatShape, gatherRows, pool1d, type Pooling, type Tensor } from "@starkv/core";
+import { type Backend, checkWindowScoreArguments, formatShape, gatherRows, pool1d, type Pooling, type Tensor } from "@starkv/core";
 import { GPU, type IKernelRunShortcut, Input } from "gpu.js";
 import { availableGpuModes, type GpuMode, gpuModes, runningMode } from "./gpu-modes.js";
 import { columnSumsSource, logitsSource, rowMaxSource, rowTotalSource } from "./window-kernels.js";
@@ -89,21 +89,7 @@ const maxShaderIndex = 2 ** 24;
 /** Checks the arguments in O(1), since the kernels trust them. */
 function checkArguments(mode: GpuMode, queries: Tensor, keys: Tensor, window: number, kernel: number, pooling: Pooling): void {
   const where = `gpu.js:${mode} windowScores()`;
-  if (queries.shape.length !== 3 || keys.shape.length !== 3) {
-    throw new RangeError(`${where}: queries have shape ${formatShape(queries.shape)} and keys ${formatShape(keys.shape)}; expected [heads, rows, headDim] and [kvHeads, seqLen, headDim]`);
-  }
-  const [heads, rows, headDim] = queries.shape as [number, number, number];
-  const [kvHeads, seqLen, keyDim] = keys.shape as [number, number, number];
-  if (kvHeads < 1 || heads % kvHeads !== 0 || headDim !== keyDim || headDim < 1) {
-    throw new RangeError(
-      `${where}: queries have shape ${formatShape(queries.shape)} and keys ${formatShape(keys.shape)}; heads must be a multiple of kvHeads and both headDim equal and positive`,
-    );
-  }
-  if (!Number.isInteger(window) || window < 1 || window > rows || window >= seqLen) {
-    throw new RangeError(`${where}: window is ${String(window)}; expected an integer from 1 to min(query rows ${rows}, seqLen ${seqLen} − 1)`);
-  }
-  if (!Number.isInteger(kernel) || kernel < 1) throw new RangeError(`${where}: kernel is ${String(kernel)}; expected a positive integer`);
-  if (pooling !== "avgpool" && pooling !== "maxpool") throw new RangeError(`${where}: pooling is ${String(pooling)}; expected "avgpool" or "maxpool"`);
+  checkWindowScoreArguments(where, queries, keys, window, kernel, pooling);
   if (mode !== "cpu" && keys.data.length >= maxShaderIndex) {
     throw new RangeError(
       `${where}: keys ${formatShape(keys.shape)} hold ${keys.data.length} values; shaders index them in float32, which is exact only below ${maxShaderIndex}. Split the call or use a CPU backend`,

@@ -1,9 +1,8 @@
-import { wholeLayerResult } from "./head-caches.js";
 import type { Method } from "./method.js";
 import type { MethodLayerResult } from "./method-result.js";
 import { checkOptions, numberIn, oneOf, resolveWindowScoreOptions, type SelectionWidth, type WindowScoreOptions, windowScoreChecks } from "./options.js";
 import { pyramidBudgets } from "./pyramid-budgets.js";
-import { prepareStep } from "./step-setup.js";
+import { prepareStep, wholeStepResult } from "./step-setup.js";
 import { scoreHeads, selectPerHead } from "./window-selection.js";
 
 /** Options of `createPyramidKV`. */
@@ -35,11 +34,8 @@ export function createPyramidKV(options: PyramidKVOptions = {}): Method {
     compressStep(session, layers, stepOptions) {
       const step = prepareStep(`${name}.compressStep()`, layers, stepOptions, resolved.budget, resolved.window);
       const { capacity } = step.first;
+      if (!capacity.compresses) return wholeStepResult(name, layers, step);
       const results = new Map<number, MethodLayerResult>();
-      if (!capacity.compresses) {
-        for (const layer of step.indices) results.set(layer, wholeLayerResult(name, layer, layers.get(layer)!, step.layers.get(layer)!, capacity.notes));
-        return { method: name, layers: results, budgets: new Map(), notes: capacity.notes };
-      }
       const schedule = pyramidBudgets(stepOptions.layerCount, capacity.keep, capacity.pastLength, beta);
       for (const layer of step.indices) {
         const input = layers.get(layer)!;

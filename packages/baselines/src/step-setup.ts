@@ -1,6 +1,8 @@
 import type { Budget, LayerInput } from "@starkv/core";
+import { wholeLayerResult } from "./head-caches.js";
 import { type PreparedLayer, prepareLayer } from "./layer-setup.js";
-import { type StepOptions, validateStep } from "./method.js";
+import { type StepOptions, type StepResult, validateStep } from "./method.js";
+import type { MethodLayerResult } from "./method-result.js";
 
 /** Every layer of one step, validated, with the budget resolved once for the prompt. */
 export interface PreparedStep {
@@ -31,4 +33,12 @@ export function prepareStep(where: string, layers: ReadonlyMap<number, LayerInpu
     }
   }
   return { indices, layers: prepared, first };
+}
+
+/** Returns the result of a step whose budget keeps every token: each layer left whole. */
+export function wholeStepResult(method: string, layers: ReadonlyMap<number, LayerInput>, step: PreparedStep): StepResult {
+  const notes = step.first.capacity.notes;
+  const results = new Map<number, MethodLayerResult>();
+  for (const layer of step.indices) results.set(layer, wholeLayerResult(method, layer, layers.get(layer)!, step.layers.get(layer)!, notes));
+  return { method, layers: results, budgets: new Map(), notes };
 }

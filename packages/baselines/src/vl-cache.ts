@@ -1,12 +1,12 @@
 import type { LayerInput } from "@starkv/core";
 import { allocateUnits } from "./allocate.js";
 import { forEachAttentionRow } from "./attention-rows.js";
-import { buildHeadCaches, compressedResult, wholeLayerResult } from "./head-caches.js";
+import { buildHeadCaches, compressedResult } from "./head-caches.js";
 import type { PreparedLayer } from "./layer-setup.js";
 import type { Method } from "./method.js";
 import type { MethodLayerResult } from "./method-result.js";
 import { type BudgetOptions, budgetChecks, checkOptions, type GroupReduction, numberIn, oneOf, resolveBudgetOptions } from "./options.js";
-import { prepareStep } from "./step-setup.js";
+import { prepareStep, wholeStepResult } from "./step-setup.js";
 import { reduceGroups } from "./window-scores.js";
 import { topKPerRow } from "./window-selection.js";
 
@@ -119,11 +119,8 @@ export function createVLCache(options: VLCacheOptions = {}): Method {
     compressStep(_session, layers, stepOptions) {
       const step = prepareStep(`${name}.compressStep()`, layers, stepOptions, resolved.budget, resolved.window);
       const { capacity } = step.first;
+      if (!capacity.compresses) return wholeStepResult(name, layers, step);
       const results = new Map<number, MethodLayerResult>();
-      if (!capacity.compresses) {
-        for (const layer of step.indices) results.set(layer, wholeLayerResult(name, layer, layers.get(layer)!, step.layers.get(layer)!, capacity.notes));
-        return { method: name, layers: results, budgets: new Map(), notes: capacity.notes };
-      }
       const attention = step.indices.map((layer) => postVisionAttention(layers.get(layer)!, step.layers.get(layer)!, threshold));
       const split = sparsityBudgets(
         attention.map((a) => a.sparsity),

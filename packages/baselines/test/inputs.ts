@@ -1,20 +1,7 @@
-import { type ImageSpan, type LayerInput, type Tensor, tensor } from "@starkv/core";
+import { type ImageSpan, type LayerInput, tensor } from "@starkv/core";
+import { createRandom, randomTensor } from "../../core/test/support/random.js";
 
-/** A small linear congruential generator, so test inputs are the same on every run. */
-export function createRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
-
-export function randomTensor(random: () => number, shape: number[], scale = 1): Tensor {
-  const size = shape.reduce((product, length) => product * length, 1);
-  const data = new Float32Array(size);
-  for (let i = 0; i < size; i++) data[i] = (random() * 2 - 1) * scale;
-  return tensor(data, shape);
-}
+export { createRandom, randomTensor };
 
 export interface RandomInputShape {
   readonly kvHeads: number;

@@ -4,8 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { openCapture } from "@starkv/capture";
-import { runCli } from "@starkv/cli";
 import { afterAll, describe, expect, it } from "vitest";
+import { run } from "./support/run-cli.js";
 
 const scratch = mkdtempSync(join(tmpdir(), "starkv-bad-input-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -13,13 +13,6 @@ const golden = fileURLToPath(new URL("../../../fixtures/golden", import.meta.url
 const layer14 = fileURLToPath(new URL("../../../fixtures/vlm-attention-smolvlm/attentions/attention_fp16_rounded_layer_14.npz", import.meta.url));
 const exporterTest = fileURLToPath(new URL("../../../tools/export-capture/test_export.py", import.meta.url));
 const hasTorch = spawnSync("/usr/bin/python3", ["-c", "import torch, numpy"]).status === 0;
-
-async function run(args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(args, (line) => out.push(line), (line) => err.push(line));
-  return { code, text: out.join("\n"), err: err.join("\n") };
-}
 
 describe("bad command lines", () => {
   it.each([

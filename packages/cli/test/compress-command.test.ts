@@ -3,20 +3,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type CaptureSidecar, type LayerTensors, openCapture, writeCapture } from "@starkv/capture";
-import { runCli } from "@starkv/cli";
 import { tensor } from "@starkv/core";
 import { afterAll, describe, expect, it } from "vitest";
+import { run } from "./support/run-cli.js";
 
 const scratch = mkdtempSync(join(tmpdir(), "starkv-compress-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 const golden = fileURLToPath(new URL("../../../fixtures/golden", import.meta.url));
-
-async function run(args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(args, (line) => out.push(line), (line) => err.push(line));
-  return { code, text: out.join("\n"), err: err.join("\n") };
-}
 
 interface Encoded { shape: number[]; data?: number[]; ints?: number[]; scale?: number }
 const values = (t: Encoded): Float32Array => Float32Array.from(t.ints !== undefined ? t.ints.map((n) => n * (t.scale ?? 1)) : t.data!);

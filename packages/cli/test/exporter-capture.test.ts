@@ -3,22 +3,15 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileS
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { runCli } from "@starkv/cli";
 import { methodNames } from "@starkv/baselines";
 import { afterAll, describe, expect, it } from "vitest";
+import { run } from "./support/run-cli.js";
 
 const exporterTest = fileURLToPath(new URL("../../../tools/export-capture/test_export.py", import.meta.url));
 const scratch = mkdtempSync(join(tmpdir(), "starkv-exported-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 const torch = spawnSync("/usr/bin/python3", ["-c", "import torch, numpy"], { encoding: "utf8" });
 const noTorch = torch.status !== 0 ? `/usr/bin/python3 cannot import torch and numpy (${(torch.stderr || torch.error?.message || "").trim().split("\n").at(-1) ?? ""}); run .ci/install-python.sh` : "";
-
-async function run(args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(args, (line) => out.push(line), (line) => err.push(line));
-  return { code, text: out.join("\n"), err: err.join("\n") };
-}
 
 describe.skipIf(noTorch !== "")("captures written by the Python exporter", () => {
   if (noTorch !== "") console.warn(`skipped: ${noTorch}`);

@@ -1,18 +1,11 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runCli } from "@starkv/cli";
 import { afterAll, describe, expect, it } from "vitest";
+import { run } from "./support/run-cli.js";
 
 const scratch = mkdtempSync(join(tmpdir(), "starkv-plan-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
-
-async function run(args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(args, (line) => out.push(line), (line) => err.push(line));
-  return { code, text: out.join("\n"), err: err.join("\n") };
-}
 
 describe("starkv plan", () => {
   it("shows every term for five 1080p screens", async () => {

@@ -1,15 +1,8 @@
 import { fileURLToPath } from "node:url";
-import { runCli } from "@starkv/cli";
 import { describe, expect, it } from "vitest";
+import { run } from "./support/run-cli.js";
 
 const layer14 = fileURLToPath(new URL("../../../fixtures/vlm-attention-smolvlm/attentions/attention_fp16_rounded_layer_14.npz", import.meta.url));
-
-async function run(args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(args, (line) => out.push(line), (line) => err.push(line));
-  return { code, text: out.join("\n"), err: err.join("\n") };
-}
 
 describe("starkv score", () => {
   it("keeps the budget on real attention", async () => {

@@ -1,6 +1,6 @@
 import { gatherRows } from "./gather.js";
 import { pool1d, type Pooling } from "./pool.js";
-import type { Tensor } from "./tensor.js";
+import { formatShape, type Tensor } from "./tensor.js";
 import { windowAttention } from "./window-attention.js";
 
 /**
@@ -47,4 +47,41 @@ export function createCpuBackend(): Backend {
       disposed = true;
     },
   };
+}
+
+/** The sizes of one `windowScores` call. */
+export interface WindowScoreShape {
+  readonly heads: number;
+  readonly kvHeads: number;
+  readonly headDim: number;
+  /** Query rows given; the window uses the last `window` of them. */
+  readonly queryRows: number;
+  readonly seqLen: number;
+}
+
+/**
+ * Checks the arguments of a backend's `windowScores` in O(1), for backends whose kernels
+ * trust their input: ranks, GQA divisibility, equal head dimensions, a window within the
+ * query rows and below the prompt length, a positive kernel and a known pooling.
+ *
+ * @param where the backend method, for example `"fast-cpu windowScores()"`
+ * @throws RangeError naming the argument, what came and what was expected
+ */
+export function checkWindowScoreArguments(where: string, queries: Tensor, keys: Tensor, window: number, kernel: number, pooling: Pooling): WindowScoreShape {
+  if (queries.shape.length !== 3 || keys.shape.length !== 3) {
+    throw new RangeError(`${where}: queries have shape ${formatShape(queries.shape)} and keys ${formatShape(keys.shape)}; expected [heads, rows, headDim] and [kvHeads, seqLen, headDim]`);
+  }
+  const [heads, queryRows, headDim] = queries.shape as [number, number, number];
+  const [kvHeads, seqLen, keyDim] = keys.shape as [number, number, number];
+  if (kvHeads < 1 || heads % kvHeads !== 0 || headDim !== keyDim || headDim < 1) {
+    throw new RangeError(
+      `${where}: queries have shape ${formatShape(queries.shape)} and keys ${formatShape(keys.shape)}; heads must be a multiple of kvHeads and both headDim equal and positive`,
+    );
+  }
+  if (!Number.isInteger(window) || window < 1 || window > queryRows || window >= seqLen) {
+    throw new RangeError(`${where}: window is ${String(window)}; expected an integer from 1 to min(query rows ${queryRows}, seqLen ${seqLen} − 1)`);
+  }
+  if (!Number.isInteger(kernel) || kernel < 1) throw new RangeError(`${where}: kernel is ${String(kernel)}; expected a positive integer`);
+  if (pooling !== "avgpool" && pooling !== "maxpool") throw new RangeError(`${where}: pooling is ${String(pooling)}; expected "avgpool" or "maxpool"`);
+  return { heads, kvHeads, headDim, queryRows, seqLen };
 }

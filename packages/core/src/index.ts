@@ -1,4 +1,4 @@
-export { type Backend, createCpuBackend } from "./backend.js";
+export { type Backend, checkWindowScoreArguments, createCpuBackend, type WindowScoreShape } from "./backend.js";
 export { type Budget, budgetProblem, type Capacity, capacityFor, resolveCapacity } from "./budget.js";
 export { addBoost, type BoostOptions, hiddenNorms, spatialBoost } from "./boost.js";
 export { createBoostStage } from "./boost-stage.js";

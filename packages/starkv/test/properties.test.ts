@@ -1,14 +1,7 @@
-import { type Budget, createStarKV, type ImageSpan, type LayerInput, type LayerResult, Session, type Tensor, tensor } from "@starkv/starkv";
+import { type Budget, createStarKV, type ImageSpan, type LayerInput, type LayerResult, Session } from "@starkv/starkv";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { createRandom } from "../../core/test/support/random.js";
-
-function randomTensor(random: () => number, shape: number[], scale: number): Tensor {
-  const size = shape.reduce((product, length) => product * length, 1);
-  const data = new Float32Array(size);
-  for (let i = 0; i < size; i++) data[i] = (random() * 2 - 1) * scale;
-  return tensor(data, shape);
-}
+import { createRandom, randomTensor } from "../../core/test/support/random.js";
 
 const budgetArbitrary: fc.Arbitrary<Budget> = fc.oneof(
   fc.record({ percent: fc.integer({ min: 1, max: 100 }) }),
