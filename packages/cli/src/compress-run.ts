@@ -3,7 +3,7 @@ import type { LayerInput, Session } from "@starkv/core";
 import type { Step } from "./sources.js";
 import { UsageError } from "./usage-error.js";
 
-/** What compressing one layer of one step kept. */
+/** The outcome of compressing one layer of one step. */
 export interface LayerOutcome {
   readonly layer: number;
   readonly seqLen: number;

@@ -21,7 +21,7 @@ export function conformanceCommand(args: readonly string[], print: (line: string
   if (!existsSync(directory)) throw new UsageError(`conformance: folder ${directory} does not exist; pass the folder that holds the fixture *.json files (the repository ships fixtures/golden)`);
   if (!statSync(directory).isDirectory()) throw new UsageError(`conformance: ${directory} is a file; pass the folder that holds the fixture *.json files`);
   const results = runFixtureDirectory(directory);
-  if (results.length === 0) throw new UsageError(`conformance: ${directory} holds no *.json fixture files`);
+  if (results.length === 0) throw new UsageError(`conformance: no *.json fixture file found in ${directory}; pass the folder that contains them`);
   let passed = 0;
   for (const result of results) {
     print(formatCase(result));

@@ -128,7 +128,7 @@ export function naturalCompare(a: string, b: string): number {
  * Lists the episodes of a trajectory folder: its own captures (`*.json` sidecars) form
  * one episode in step order; each subfolder with captures is another episode.
  *
- * @throws UsageError when the folder holds no capture
+ * @throws UsageError when the folder contains no capture
  */
 export function trajectoryEpisodes(dir: string): { name: string; captures: string[] }[] {
   if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`compress: --trajectory ${dir} is not a folder; pass a folder of captures (NAME.safetensors + NAME.json), one per step`);
@@ -145,6 +145,6 @@ export function trajectoryEpisodes(dir: string): { name: string; captures: strin
     const captures = listCaptures(join(dir, entry.name));
     if (captures.length > 0) episodes.push({ name: entry.name, captures });
   }
-  if (episodes.length === 0) throw new UsageError(`compress: ${dir} holds no capture (no NAME.json sidecar beside a NAME.safetensors)`);
+  if (episodes.length === 0) throw new UsageError(`compress: no capture found in ${dir} (a NAME.json sidecar beside a NAME.safetensors); pass a folder of captures`);
   return episodes;
 }

@@ -65,7 +65,7 @@ export function writeCompressedCapture(out: string, source: string, outcomes: re
       keys: stackHeads(result.heads.map((head) => head.keys.data), kept, headDim, "keys"),
       values: stackHeads(result.heads.map((head) => head.values.data), kept, headDim, "values"),
     };
-    // The capture holds one norm per row; heads that keep other rows use head 0's.
+    // The capture format stores one norm per row, so heads that keep other rows use head 0's.
     if (hidden !== undefined) layer.hidden = tensor(Float32Array.from(result.heads[0]!.positions, (position) => normAt(hidden.data, hidden.shape, position)), [kept], "kept hidden norms");
     layers.set(outcome.layer, layer);
     const positions = new Float32Array(result.heads.length * kept);

@@ -4,7 +4,7 @@
  * - `{ percent }`: capacity `C = trunc(T · (percent / 100))` evaluated in IEEE double in
  *   that order, as the reference does (so `T = 100, percent = 29` gives 28, not 29). The
  *   observation window counts toward `C` unless `windowIncluded: false`, which adds the
- *   window on top (the reading of the paper's README; the reference includes it).
+ *   window on top, as the STaR-KV README describes the budget (its code includes it).
  * - `{ removed }`: the fraction of the prompt to drop; `C = T − trunc(T · removed)`.
  * - `{ tokens }`: an absolute capacity, window included.
  */
@@ -17,7 +17,7 @@ export type Budget =
 export interface Capacity {
   /** `T`, tokens of the prefill. */
   readonly seqLen: number;
-  /** `C`, the capacity the budget asks for, window included. */
+  /** `C`, the capacity the budget gives, window included. */
   readonly capacity: number;
   /** `w`, the observation window after the clamp `max(1, min(window, C − 2))`. */
   readonly window: number;
@@ -27,7 +27,7 @@ export interface Capacity {
   readonly keep: number;
   /** False when `T < C` (nothing to drop) or no past position exists. */
   readonly compresses: boolean;
-  /** Why the kept count differs from the capacity, when it does. Empty otherwise. */
+  /** Reasons the kept count differs from the capacity; empty when it does not. */
   readonly notes: readonly string[];
 }
 
@@ -87,8 +87,8 @@ export function budgetProblem(budget: unknown): string | undefined {
  * reference's model patch does: `C` from the budget, then the window clamp
  * `w = max(1, min(window, C − 2))`, then `keep = max(1, min(C − w, L))` when `T ≥ C`.
  *
- * The reference's edge cases are kept and explained in `notes`: with `C ≤ 2` it still
- * keeps one past token and one window token (2 tokens, more than `C`); with `T < C`
+ * The reference's edge cases are kept and explained in `notes`. With `C ≤ 2` it still
+ * keeps one past token and one window token, so 2 tokens, more than `C`. With `T < C`
  * nothing is compressed.
  *
  * @param seqLen `T`, tokens in the prefill

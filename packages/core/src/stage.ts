@@ -3,7 +3,7 @@ import type { StageState } from "./json.js";
 import type { ClippedSpan, ImageSpan } from "./spans.js";
 import type { Tensor } from "./tensor.js";
 
-/** What one prefill of one layer provides for compression. */
+/** The tensors and spans of one prefill of one layer. */
 export interface LayerInput {
   /** `[heads, rows, headDim]`: queries of the last `rows ≥ window` prompt tokens, after RoPE. */
   readonly queries: Tensor;
@@ -38,14 +38,14 @@ export interface RowContext extends CallContext {
   record(key: string, value: unknown): void;
 }
 
-/** Head-level scores of one batch row, as the batch hook sees them. */
+/** Head-level scores of one batch row, as passed to the batch hook. */
 export interface RowHeadScores {
   readonly row: number;
   /** `[heads, pastLength]` after every head stage. */
   readonly scores: Float32Array;
 }
 
-/** What token stages see besides the token scores. */
+/** The row facts and head-level scores passed to token stages besides the token scores. */
 export interface TokenContext extends RowContext {
   /** `[heads, pastLength]`, pooled window attention after the head stages. */
   readonly headScores: Float32Array;
@@ -61,8 +61,8 @@ export interface TokenContext extends RowContext {
  * The compressor calls the hooks in this order for each call:
  * `begin` (every call, even when nothing is compressed), then, when compressing,
  * `heads` per batch row, `batch` once with every row, and `tokens` per row. State lives
- * in the session, one object per layer (and per batch row unless the batch shares state);
- * hooks update it in place and it must stay JSON.
+ * in the session, one object per layer (and per batch row unless the batch shares state).
+ * Hooks update it in place, so it must stay JSON.
  */
 export interface Stage<State extends StageState = StageState> {
   /** Unique within a pipeline; names the state in sessions and traces. */

@@ -1,7 +1,7 @@
 import { formatShape, type Tensor, unravelIndex } from "./tensor.js";
 
 /**
- * Throws when a tensor holds NaN or an infinity, naming the first bad position.
+ * Throws when a tensor contains NaN or an infinity, naming the first bad position.
  *
  * @param where the public function, for example `"compress()"`
  * @param name the argument, for example `"keys"`
@@ -18,9 +18,8 @@ export function assertFinite(where: string, name: string, value: Tensor): void {
 /**
  * Returns the index of the first NaN or infinity in `data`, or -1.
  *
- * `x − x` is 0 for every finite `x` and NaN otherwise, so a block whose sum of `x − x` is
- * 0 holds only finite values; only a block that fails is scanned value by value. This
- * keeps the check at a fraction of the cost of the kernels on large inputs.
+ * `x − x` is 0 for every finite `x` and NaN otherwise. So a block whose sum of `x − x` is
+ * 0 contains only finite values, and only a block that fails is scanned value by value.
  */
 export function firstNonFinite(data: Float32Array): number {
   const block = 4096;

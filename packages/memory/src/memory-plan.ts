@@ -9,7 +9,7 @@ export interface PlannedImage {
   readonly tokens: number;
 }
 
-/** What to plan for. */
+/** The model, workload and settings of a plan. */
 export interface PlanInput {
   readonly model: ModelConfig;
   readonly images: readonly PlannedImage[];
@@ -31,7 +31,7 @@ export interface PlanInput {
 export interface MemoryTerm {
   readonly name: string;
   readonly bytes: number;
-  /** How the bytes were computed, with the numbers filled in. */
+  /** The formula of the bytes, with the numbers filled in. */
   readonly formula: string;
 }
 

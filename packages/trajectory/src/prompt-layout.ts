@@ -27,7 +27,7 @@ export interface StepLayout {
   readonly segments: readonly PromptSegment[];
 }
 
-/** How a step's prompt is built. */
+/** Options of `layoutTrajectory`. */
 export interface LayoutOptions {
   /** Previous screenshots kept in the prompt (UI-TARS on AgentNetBench: 4). */
   readonly historyImages?: number;
@@ -41,8 +41,8 @@ export interface LayoutOptions {
 
 /**
  * Estimates the tokens of an English text at one per 4 characters.
- * NOTE: an estimate; the Qwen2 tokenizer is not available here, so text lengths (not
- * image spans, which are exact) can differ from the real prompt by a few tokens.
+ * NOTE: an estimate. The Qwen2 tokenizer is not available, so text lengths can differ
+ * from the real prompt by a few tokens; image spans are exact.
  */
 export function estimateTokens(text: string): number {
   return Math.max(1, Math.ceil(text.length / 4));
