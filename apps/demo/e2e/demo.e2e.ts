@@ -92,7 +92,8 @@ describe("demo page", () => {
     });
     expect(canvas.width).toBeGreaterThan(300);
     // Dropped cells are dimmed and kept cells show the screenshot: both must be visible.
-    expect(canvas.dark / canvas.total).toBeGreaterThan(0.05);
+    // STaR-KV keeps most of the current screenshot at 20 %, so the dimmed share is small.
+    expect(canvas.dark / canvas.total).toBeGreaterThan(0.02);
     expect(canvas.bright / canvas.total).toBeGreaterThan(0.02);
     expect(await page.locator(".chart-card").count()).toBeGreaterThanOrEqual(7);
     await page.screenshot({ path: join(artifacts, "demo.png") });

@@ -2,7 +2,7 @@ import "./styles.css";
 import { methodNames } from "@starkv/baselines";
 import { buildCharts, methodColors } from "./chart-panel.js";
 import { DropError, pairCaptureFiles } from "./drop-files.js";
-import { embeddedImageUrls } from "./embedded-images.js";
+import { embeddedCaptureUrls, embeddedImageUrls } from "./embedded-images.js";
 import { renderPane } from "./method-pane.js";
 import { overlayColors } from "./overlay-view.js";
 import { type AxisTrace, type BackendChoice, backendChoices, type BackendReport, type FromWorker, type MethodView, type SourceInfo, sweepMatches, type SweepResult, type ToWorker } from "./protocol.js";
@@ -279,7 +279,7 @@ function setUpControls(): void {
   });
   controls.embedded.addEventListener("click", () => {
     state.busy = "loading the embedded trajectory";
-    send({ type: "load-embedded", imageUrls: embeddedImageUrls() });
+    send({ type: "load-embedded", imageUrls: embeddedImageUrls(), captureUrls: embeddedCaptureUrls() });
     renderStatus();
   });
 
@@ -309,4 +309,4 @@ function setUpControls(): void {
 
 setUpControls();
 renderStatus();
-send({ type: "load-embedded", imageUrls: embeddedImageUrls() });
+send({ type: "load-embedded", imageUrls: embeddedImageUrls(), captureUrls: embeddedCaptureUrls() });

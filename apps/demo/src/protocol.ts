@@ -3,6 +3,8 @@
  * structured cloning: plain objects, arrays, numbers, strings and typed arrays.
  */
 
+import type { CaptureUrls } from "./embedded-source.js";
+
 /** The compute backends the page offers; `cpu` is core's plain TypeScript backend. */
 export const backendChoices = ["cpu", "gpu.js:webgl2", "gpu.js:webgpu"] as const;
 export type BackendChoice = (typeof backendChoices)[number];
@@ -166,7 +168,7 @@ export function sweepMatches(sweep: SweepResult, settings: Omit<SweepResult, "po
 
 /** Messages from the page to the worker. */
 export type ToWorker =
-  | { readonly type: "load-embedded"; readonly imageUrls: Readonly<Record<string, string>> }
+  | { readonly type: "load-embedded"; readonly imageUrls: Readonly<Record<string, string>>; readonly captureUrls: readonly CaptureUrls[] }
   | { readonly type: "load-capture"; readonly name: string; readonly sidecarText: string; readonly safetensors: ArrayBuffer }
   | { readonly type: "view"; readonly request: ViewRequest };
 

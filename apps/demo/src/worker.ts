@@ -8,7 +8,7 @@ import { createBackend } from "./backend-choice.js";
 import { sweepPercents, sweepPoint } from "./budget-sweep.js";
 import { loadCaptureSource } from "./capture-source.js";
 import type { DemoLayerInput, DemoSource } from "./demo-source.js";
-import { embeddedSource, screenshotSizes } from "./embedded-source.js";
+import { embeddedSource, fetchCaptures } from "./embedded-source.js";
 import { chainSignature, EpisodePass } from "./episode-pass.js";
 import { createDemoMethod, demoKernel, demoPooling, prefetchWindowScores, runMethod } from "./method-run.js";
 import { type BackendChoice, type BackendReport, type FromWorker, type MethodView, type SweepPoint, type SweepResult, sweepMatches, type ToWorker, type ViewRequest } from "./protocol.js";
@@ -284,8 +284,8 @@ scope.addEventListener("message", (event) => {
     case "load-embedded":
       loads.push(async () => {
         try {
-          const sizes = await screenshotSizes(data.imageUrls, fetchBytes);
-          resetSource(embeddedSource(nextSourceId++, data.imageUrls, sizes));
+          const captures = await fetchCaptures(data.captureUrls, fetchBytes);
+          resetSource(embeddedSource(nextSourceId++, captures, data.imageUrls));
           return true;
         } catch (error) {
           post({ type: "load-error", message: `The embedded trajectory could not be loaded: ${message(error)}` });

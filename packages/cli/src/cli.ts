@@ -4,6 +4,9 @@ import { benchCommand } from "./bench-command.js";
 import { compareCommand } from "./compare-command.js";
 import { compressCommand } from "./compress-command.js";
 import { conformanceCommand } from "./conformance-command.js";
+import { evalCommand } from "./eval-command.js";
+import { testbedCaptureCommand } from "./testbed-capture-command.js";
+import { testbedDataCommand } from "./testbed-data-command.js";
 import { planCommand } from "./plan-command.js";
 import { scoreCommand } from "./score-command.js";
 import { UsageError } from "./usage-error.js";
@@ -12,8 +15,9 @@ export const usage = `Usage: starkv <command> [options]
 
 Commands:
   compress [CAPTURE]  Compress every captured layer of a capture with one session.
-                      Without CAPTURE: the embedded default (the AgentNetBench Spotify
-                      trajectory as UI-TARS-1.5-7B sees it, synthetic tensors).
+                      Without CAPTURE: the embedded default (real captures of the
+                      starkv testbed model on the 11 real screenshots of the
+                      AgentNetBench Spotify trajectory).
       --method NAME     compression method (default starkv): starkv, snapkv,
                         snapkv-per-head, guikv, guikv-subspace, pyramidkv, adakv,
                         streamingllm, h2o, vlcache, random, full
@@ -22,9 +26,12 @@ Commands:
       --trajectory DIR  run the captures of DIR in step order with one session per
                         episode (DIR's own captures; each subfolder is an episode)
       --out FILE        write the compressed capture (single CAPTURE only)
+      --synthetic       instead of the embedded default: the same trajectory as
+                        UI-TARS-1.5-7B sees it, with seeded synthetic tensors
       --json            print per layer { layer, capacity, window, kept } and the session
   compare [CAPTURE…]  Run every method at every budget on the same captures (default:
-                      the embedded default) and print a table per metric.
+                      the embedded default; --synthetic: the synthetic UI-TARS-1.5-7B
+                      source) and print a table per metric.
       --methods LIST    comma-separated (default: every method)
       --budgets LIST    percents (default 10,20,40)
       --steps N         only the first N steps   --window N
@@ -55,6 +62,24 @@ Commands:
   conformance DIR     Run every reference fixture file (*.json) in DIR through the
                       library; prints one line per case and "N passed, M failed".
                       Exit code 1 when a case fails.
+  eval --testbed      Task accuracy of the testbed model (a small GUI-grounding VLM
+                      trained here) on held-out episodes rendered in Chromium, per
+                      method, budget and task kind (attribute, text, history).
+      --methods LIST    comma-separated (default: every method)
+      --budgets LIST    percents (default 5,10,20,40)
+      --limit N         episodes (default 600, the kinds in turn)   --seed N
+      --model FILE      weights (default: the committed testbed model)
+      --plot DIR        write an SVG and a PNG chart per task kind
+      --json            print { method, budget, kind, accuracy, episodes } rows
+  testbed-data --out DIR
+                      Render a training set for tools/testbed/train.py in Chromium.
+      --layouts N       seeded layouts (default 1500)   --seed N (default 1)
+      --screens N       screens per layout (default 6: none selected, then one each)
+  testbed-capture --out DIR
+                      Run the testbed model on a real AgentNetBench trajectory and write
+                      one capture per step (how the embedded default was made).
+      --episode ID      (default s_7f27a11115e596eb)   --dir DIR  AgentNetBench folder
+      --model FILE      --max-patches N  patches per screenshot (default 144)
   help                Show this text.
 
 Exit codes: 0 success, 1 a check failed, 2 invalid command line or input.`;
@@ -76,6 +101,12 @@ export async function runCli(args: readonly string[], out: (line: string) => voi
         return 0;
       case "compress":
         return compressCommand(rest, out);
+      case "eval":
+        return await evalCommand(rest, out);
+      case "testbed-data":
+        return await testbedDataCommand(rest, out);
+      case "testbed-capture":
+        return testbedCaptureCommand(rest, out);
       case "bench":
         return benchCommand(rest, out);
       case "compare":

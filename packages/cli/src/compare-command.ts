@@ -9,7 +9,7 @@ import { createMethod, methodNames } from "./methods.js";
 import { lineChartSvg, type Series } from "./plot.js";
 import { ProgressBar } from "./progress.js";
 import { renderPng } from "./render-png.js";
-import { captureStep, embeddedSteps, type Step } from "./sources.js";
+import { captureStep, embeddedSteps, type Step, syntheticSteps } from "./sources.js";
 import { UsageError } from "./usage-error.js";
 
 /** One row of the comparison: a metric of a method at a budget, averaged over steps and layers. */
@@ -36,8 +36,8 @@ function windowOf(path: string): number {
   return step.window;
 }
 
-/** Layers of the embedded default that `compare` measures (two of the four, to keep it quick). */
-export const compareEmbeddedLayers: readonly number[] = [14, 27];
+/** Layers of the synthetic source that `compare --synthetic` measures (two of the four, to keep it quick). */
+export const compareSyntheticLayers: readonly number[] = [14, 27];
 
 function parseList(command: string, name: string, value: string): string[] {
   const items = value.split(",").map((item) => item.trim());
@@ -59,17 +59,24 @@ export async function compareCommand(args: readonly string[], print: (line: stri
     steps: { type: "string" },
     plot: { type: "string" },
     json: { type: "boolean", default: false },
+    synthetic: { type: "boolean", default: false },
   });
+  if (values.synthetic && positionals.length > 0) throw new UsageError("compare: --synthetic replaces the embedded default; give it without captures");
   const methods = parseList("compare", "methods", values.methods);
   for (const name of methods) createMethod(name, { percent: 20 }, 8); // rejects unknown names before any work
   const budgets = parseList("compare", "budgets", values.budgets).map((b) => numberOption("compare", "budgets", b, 20, Number.MIN_VALUE, 100));
   const maxSteps = values.steps === undefined ? Infinity : numberOption("compare", "steps", values.steps, 1, 1, 1e6, true);
 
   const loadSteps = (): Step[] => {
-    const steps = positionals.length > 0 ? positionals.map(captureStep) : embeddedSteps().map((step) => ({ ...step, layers: compareEmbeddedLayers }));
+    const steps = positionals.length > 0 ? positionals.map(captureStep) : values.synthetic ? syntheticSteps().map((step) => ({ ...step, layers: compareSyntheticLayers })) : embeddedSteps();
     return steps.slice(0, maxSteps);
   };
-  const source = positionals.length > 0 ? positionals.join(", ") : `embedded default (synthetic tensors), layers ${compareEmbeddedLayers.join(", ")}`;
+  const source =
+    positionals.length > 0
+      ? positionals.join(", ")
+      : values.synthetic
+        ? `synthetic tensors on the UI-TARS-1.5-7B layout, layers ${compareSyntheticLayers.join(", ")}`
+        : "embedded default (the starkv testbed model on real AgentNetBench screenshots), layers 0-3";
 
   const window = numberOption("compare", "window", values.window, positionals.length > 0 ? windowOf(positionals[0]!) : 8, 1, 1 << 20, true);
   const rows: ComparisonRow[] = [];

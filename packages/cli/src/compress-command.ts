@@ -6,7 +6,7 @@ import { numberOption, parseCommandArgs } from "./args.js";
 import { formatBytes, formatPercent, table } from "./format.js";
 import { createMethod } from "./methods.js";
 import { ProgressBar } from "./progress.js";
-import { captureStep, embeddedSteps, type Step, trajectoryEpisodes } from "./sources.js";
+import { captureStep, embeddedName, embeddedSteps, type Step, syntheticName, syntheticSteps, trajectoryEpisodes } from "./sources.js";
 import { UsageError } from "./usage-error.js";
 import { writeCompressedCapture } from "./write-compressed.js";
 
@@ -22,7 +22,8 @@ interface StepReport {
 
 /**
  * `starkv compress [CAPTURE] [--method starkv] [--budget 20] [--window 8] [--out FILE] [--json]`
- * and `starkv compress --trajectory DIR`. Without a capture it runs the embedded default.
+ * and `starkv compress --trajectory DIR`. Without a capture it runs the embedded default
+ * (`--synthetic`: the UI-TARS-1.5-7B layout with synthetic tensors).
  */
 export function compressCommand(args: readonly string[], print: (line: string) => void): number {
   const { values, positionals } = parseCommandArgs("compress", args, {
@@ -32,9 +33,11 @@ export function compressCommand(args: readonly string[], print: (line: string) =
     out: { type: "string" },
     json: { type: "boolean", default: false },
     trajectory: { type: "string" },
+    synthetic: { type: "boolean", default: false },
   });
   if (positionals.length > 1) throw new UsageError(`compress takes at most one capture, got ${positionals.length}: ${positionals.join(", ")}`);
   if (positionals.length === 1 && values.trajectory !== undefined) throw new UsageError("compress: give either a capture or --trajectory DIR, not both");
+  if (values.synthetic && (positionals.length > 0 || values.trajectory !== undefined)) throw new UsageError("compress: --synthetic replaces the embedded default; give it without a capture or --trajectory");
   const percent = numberOption("compress", "budget", values.budget, 20, Number.MIN_VALUE, 100);
   const budget: Budget = { percent };
   createMethod(values.method, budget, 8); // rejects an unknown method before any file is read
@@ -47,7 +50,9 @@ export function compressCommand(args: readonly string[], print: (line: string) =
       ? trajectoryEpisodes(values.trajectory).map((episode) => ({ name: episode.name, steps: episode.captures.map(captureStep) }))
       : positionals.length === 1
         ? [{ name: `capture ${positionals[0]!}`, steps: [captureStep(positionals[0]!)] }]
-        : [{ name: "embedded default: AgentNetBench s_7f27a11115e596eb (Spotify), UI-TARS-1.5-7B layout, synthetic tensors", steps: embeddedSteps() }];
+        : values.synthetic
+          ? [{ name: syntheticName, steps: syntheticSteps() }]
+          : [{ name: embeddedName, steps: embeddedSteps() }];
   for (const episode of episodes) checkSameModel(episode.steps);
   const synthetic = episodes.some((episode) => episode.steps.some((step) => step.synthetic));
   // The window defaults to the query rows the source captured.

@@ -45,11 +45,33 @@ export function agentNetBenchDir(): string {
   return fileURLToPath(new URL("../../../fixtures/gui/agentnetbench", import.meta.url));
 }
 
+/** Folder of the embedded default's captures, found from this file in `src/` or `dist/`. */
+export function embeddedCaptureDir(): string {
+  return fileURLToPath(new URL("../../../fixtures/testbed-captures/s_7f27a11115e596eb", import.meta.url));
+}
+
+/** How reports name the embedded default. */
+export const embeddedName = "embedded default: AgentNetBench s_7f27a11115e596eb (Spotify), the starkv testbed model on the real screenshots";
+/** How reports name the synthetic source. */
+export const syntheticName = "synthetic: AgentNetBench s_7f27a11115e596eb (Spotify), UI-TARS-1.5-7B layout, synthetic tensors";
+
 /**
- * The embedded default: the AgentNetBench Spotify trajectory (real screenshots, real
- * target boxes) laid out as UI-TARS-1.5-7B sees it, with seeded synthetic tensors.
+ * The embedded default: real captures of the starkv testbed model (4 layers, 8 query
+ * over 2 KV heads) on the 11 real screenshots of the AgentNetBench Spotify trajectory,
+ * one capture per step with up to four previous screenshots, written by
+ * `starkv testbed-capture`.
  */
 export function embeddedSteps(): Step[] {
+  const [episode] = trajectoryEpisodes(embeddedCaptureDir());
+  return episode!.captures.map(captureStep);
+}
+
+/**
+ * The synthetic source (`--synthetic`): the AgentNetBench Spotify trajectory (real
+ * screenshots, real target boxes) laid out as UI-TARS-1.5-7B sees it, with seeded
+ * synthetic tensors for layers 0, 7, 14 and 27.
+ */
+export function syntheticSteps(): Step[] {
   const episode = loadAgentNetBenchEpisode(agentNetBenchDir(), defaultEpisodeId);
   return episode.steps.map((layout) => ({
     name: layout.images.at(-1)!.file,

@@ -86,8 +86,25 @@ describe("starkv compress", () => {
     capture.close();
   });
 
-  it("runs the embedded default", async () => {
+  it("runs the embedded default: real captures of the testbed model", async () => {
     const { code, text } = await run(["compress", "--json"]);
+    expect(code).toBe(0);
+    const report = JSON.parse(text) as { tensors: string; episodes: { name: string; steps: { seqLen: number; layers: { capacity: number; kept: number[] }[] }[] }[] };
+    expect(report.tensors).toBe("captured");
+    expect(report.episodes[0]!.name).toMatch(/testbed model on the real screenshots/);
+    const steps = report.episodes[0]!.steps;
+    expect(steps).toHaveLength(11);
+    for (const step of steps) {
+      expect(step.layers).toHaveLength(4);
+      for (const layer of step.layers) {
+        expect(layer.capacity).toBe(Math.trunc(step.seqLen * 0.2));
+        expect(layer.kept).toHaveLength(layer.capacity);
+      }
+    }
+  }, 120_000);
+
+  it("runs the synthetic UI-TARS-1.5-7B source with --synthetic", async () => {
+    const { code, text } = await run(["compress", "--synthetic", "--json"]);
     expect(code).toBe(0);
     const report = JSON.parse(text) as { tensors: string; episodes: { steps: { seqLen: number; layers: { capacity: number; kept: number[] }[] }[] }[] };
     expect(report.tensors).toBe("synthetic tensors");
@@ -99,6 +116,9 @@ describe("starkv compress", () => {
         expect(layer.kept).toHaveLength(layer.capacity);
       }
     }
+    const mixed = await run(["compress", "--synthetic", "--trajectory", "."]);
+    expect(mixed.code).toBe(2);
+    expect(mixed.err).toMatch(/--synthetic replaces the embedded default/);
   }, 120_000);
 
   it("rejects an unknown method", async () => {

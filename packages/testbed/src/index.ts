@@ -1,0 +1,14 @@
+export { type CacheHead, decodeAnswer, type LayerCache, type PointerScores } from "./decode.js";
+export { linear, rmsNorm, silu } from "./dense.js";
+export { answerWith, answerWithMethod, chanceOf, type Click, elementChanceOf, clickAt, type EpisodeRun, hits, type PreparedEpisode, runPrefill, withoutHistory } from "./episode-eval.js";
+export { fullCache } from "./full-cache.js";
+export { type LayerWeights, type TestbedConfig, type TestbedModel } from "./model-weights.js";
+export { decodePngScreen } from "./png.js";
+export { embedPrompt, prefill } from "./prefill.js";
+export { buildPrompt, type Prompt, type PromptScreen } from "./prompt.js";
+export { fitGrid, resizeArea } from "./resize.js";
+export { ropeAngles, rotateHeads } from "./rope.js";
+export { type CellRect, drawLayout, gridSize, type LayoutSize, patchSize, type ScreenElement, type ScreenLayout, screenSize } from "./screen-grammar.js";
+export { layoutHtml } from "./screen-html.js";
+export { drawEpisode, type Episode, historyInstruction, type ScreenQuery, screenQueries, type TaskKind, taskKinds } from "./tasks.js";
+export { colourNames, instructionLength, labelWords, shapeNames, specialTokens, tokenize, vocabulary } from "./vocabulary.js";
