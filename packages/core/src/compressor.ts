@@ -148,7 +148,7 @@ function run(options: Resolved, session: Session, layer: number, inputs: readonl
       `${where}: queries hold ${shape.windowRows} window rows but the window is ${capacity.window}; pass the queries of the last ${capacity.window} tokens or set window: ${shape.windowRows}`,
     );
   }
-  const call: CallContext = { layer, heads: shape.heads, kvHeads: shape.kvHeads, headDim: shape.headDim, capacity };
+  const call: CallContext = { layer, heads: shape.heads, kvHeads: shape.kvHeads, headDim: shape.headDim, capacity, backend: options.backend };
   const groups = options.batchState === "shared" ? [inputs.map((_, row) => row)] : inputs.map((_, row) => [row]);
   if (capacity.compresses) {
     for (const [row, input] of inputs.entries()) {

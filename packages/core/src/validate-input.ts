@@ -15,7 +15,12 @@ export interface InputShape {
 
 /**
  * Checks the inputs of one compression call: ranks, matching axes across tensors and
- * rows, GQA divisibility, spans, and finite values. Nothing is copied or modified.
+ * rows, GQA divisibility, spans, and finite values in the queries, keys and values.
+ * Nothing is copied or modified.
+ *
+ * Hidden states get only their shape checked here. Their values are checked by the stage
+ * that reads them: the boost checks the rows of the current screenshot while it computes
+ * their norms, and rows that no stage reads are not checked.
  *
  * @throws RangeError naming the argument, both shapes and the axes
  */
@@ -81,6 +86,5 @@ function validateOne(where: string, input: LayerInput): InputShape {
   assertFinite(where, "queries", queries);
   assertFinite(where, "keys", keys);
   assertFinite(where, "values", values);
-  if (hidden !== undefined) assertFinite(where, "hidden", hidden);
   return { heads, kvHeads, headDim, seqLen, windowRows };
 }
