@@ -209,7 +209,8 @@ function compressRows(
 
     const pooled = options.backend.windowScores(input.queries, input.keys, window, options.kernel, options.pooling);
     const scores = pooled.length === heads * pastLength ? pooled : trimPooled(pooled, heads, pastLength);
-    context.record("pooled", scores.slice());
+    // The copies are made only when tracing: each is up to heads · pastLength values.
+    if (options.trace) context.record("pooled", scores.slice());
     for (const [i, stage] of options.stages.entries()) stage.heads?.(context, scores, states[i]!);
     headScores.push({ row, scores });
   }
@@ -228,13 +229,13 @@ function compressRows(
       bestGroup: () => (best ??= argmaxGroup(groupS, kvHeads, pastLength)),
     };
     const scores = headMean(rowHeadScores, heads, pastLength);
-    context.record("headScores", rowHeadScores.slice());
+    if (options.trace) context.record("headScores", rowHeadScores.slice());
     context.record("groupScores", groupS);
-    context.record("base", scores.slice());
+    if (options.trace) context.record("base", scores.slice());
     for (const [i, stage] of options.stages.entries()) {
       if (stage.tokens === undefined) continue;
       stage.tokens(tokenContext, scores, states[i]!);
-      context.record(`after.${stage.name}`, scores.slice());
+      if (options.trace) context.record(`after.${stage.name}`, scores.slice());
     }
     const past = options.selector.select(scores, capacity.keep, tokenContext);
     checkSelection(options.selector.name, past, capacity.keep, pastLength);
