@@ -2,8 +2,10 @@ import { type Backend, checkWindowScoreArguments, gatherRows, type Pooling, type
 import { type CallShape, kernelLayout, type KernelLayout } from "./kernel-layout.js";
 import { ensureMemory, maximumPages } from "./kernel-memory.js";
 import { Param, Phase } from "./kernel-params.js";
+import { scanFinite } from "./finite-scan.js";
 import { rowNormModule } from "./norm-kernel.js";
 import { checkRowNormArguments, computeRowNorms } from "./row-norms.js";
+import { scanModule } from "./scan-kernel.js";
 import { createInlineRunner, createWorkerRunner, nodeWorkerClass, type TaskRunner } from "./task-runner.js";
 import { windowKernelModule } from "./window-kernels.js";
 
@@ -27,6 +29,7 @@ export interface FastCpuBackend extends Backend {
   /** Float32 values of scratch memory the last `windowScores` call used (0 before the first). */
   readonly lastWorkingFloats: number;
   rowNorms(rows: Tensor, start: number, end: number): Float64Array;
+  firstNonFinite(data: Float32Array): number;
 }
 
 const maxThreads = 256;
@@ -75,16 +78,16 @@ function callShape(queries: Tensor, keys: Tensor, window: number, kernel: number
  * register blocks of four query rows × two keys, so each key row is read once for all
  * query rows of its KV group. The work is split into tasks of 64 keys that `threads`
  * threads share. Everything is float32 with a polynomial `exp`, and pooled scores agree
- * with the `cpu` backend to about 1e-6 relative. `rowNorms` runs a SIMD kernel on the
- * calling thread and equals core's `hiddenNorms` bit for bit. `gather` is the core
- * implementation.
+ * with the `cpu` backend to about 1e-6 relative. `rowNorms` and `firstNonFinite` run SIMD
+ * kernels on the calling thread and return what core's `hiddenNorms` and `firstNonFinite`
+ * return, bit for bit. `gather` is the core implementation.
  *
  * Memory: the kernels keep logits `[seqLen, heads · window]` (rows rounded up to a
  * multiple of 4 per group), two staging blocks of at most 1024 keys per KV head, and the
  * column sums `[heads, pastLength + kernel − 1]`: O(heads · window · seqLen) floats
  * besides the inputs and the output. The memory grows to the largest call and is kept
- * until `dispose()`; it is limited to 2 GiB. `rowNorms` has its own memory of one 512 KiB
- * block plus 8 bytes per row.
+ * until `dispose()`; it is limited to 2 GiB. `rowNorms` and `firstNonFinite` share their
+ * own memory of one 512 KiB block plus 8 bytes per row of norms.
  *
  * @throws RangeError when `threads` is invalid
  * @throws Error when `threads > 1` outside Node
@@ -92,8 +95,15 @@ function callShape(queries: Tensor, keys: Tensor, window: number, kernel: number
 export function createFastCpuBackend(options: FastCpuOptions = {}): FastCpuBackend {
   const threads = resolveThreads(options);
   const runner = createRunner(threads, options.workerTimeoutMs ?? 30_000);
-  // Row norms run on the calling thread over memory that is not shared (see computeRowNorms).
+  // Row norms and the finiteness scan run on the calling thread over one memory that is
+  // not shared (see computeRowNorms), created on first use.
+  let callerMemory: WebAssembly.Memory | undefined;
   let normRunner: TaskRunner | undefined;
+  let scanRunner: TaskRunner | undefined;
+  const callerRunner = (module: Uint8Array<ArrayBuffer>): TaskRunner => {
+    callerMemory ??= new WebAssembly.Memory({ initial: 1, maximum: maximumPages });
+    return createInlineRunner(new WebAssembly.Module(module), callerMemory);
+  };
   let disposed = false;
   let lastWorkingFloats = 0;
   const check = (): void => {
@@ -119,15 +129,21 @@ export function createFastCpuBackend(options: FastCpuOptions = {}): FastCpuBacke
     rowNorms(rows, start, end) {
       check();
       checkRowNormArguments("fast-cpu rowNorms()", rows, start, end);
-      normRunner ??= createInlineRunner(new WebAssembly.Module(rowNormModule(maximumPages)), new WebAssembly.Memory({ initial: 1, maximum: maximumPages }));
+      normRunner ??= callerRunner(rowNormModule(maximumPages));
       return computeRowNorms(normRunner, rows, start, end);
+    },
+    firstNonFinite(data) {
+      check();
+      scanRunner ??= callerRunner(scanModule(maximumPages));
+      return scanFinite(scanRunner, data);
     },
     dispose() {
       if (disposed) return;
       disposed = true;
       runner.dispose();
-      normRunner?.dispose();
       normRunner = undefined;
+      scanRunner = undefined;
+      callerMemory = undefined;
     },
   };
 }

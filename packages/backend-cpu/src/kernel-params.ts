@@ -58,6 +58,13 @@ export const Param = {
   normRows: 33,
   /** Byte address of the float64 norms of the call. */
   normOut: 34,
+  // Finiteness scan (the scan module).
+  /** Float32 values staged now. */
+  scanCount: 35,
+  /** Byte address of the staged values. */
+  scanData: 36,
+  /** Byte address of the five float32 sums the scan writes. */
+  scanResult: 37,
 } as const;
 
 /** Bytes reserved for the parameter block; data starts after it. */

@@ -110,7 +110,7 @@ function profileLayer(benchCase: BenchCase, backend: Backend, options: RunOption
   const positions = keptPositions(topK(base, keep), benchCase.seqLen, window);
   const runs = options.runs;
   return {
-    validate: timeMedian(runs, () => validateLayerInputs("bench", [input])),
+    validate: timeMedian(runs, () => validateLayerInputs("bench", [input], backend)),
     windowScores: timeMedian(runs, () => backend.windowScores(input.queries, input.keys, window, settings.kernel, "avgpool")),
     hiddenNorms: timeMedian(runs, () => finiteHiddenNorms("bench", input.hidden!, current.start, current.end, backend)),
     groupMI: timeMedian(runs, () => groupMI(groups, kvHeads, pastLength, current)),

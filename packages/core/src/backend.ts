@@ -1,5 +1,6 @@
 import { hiddenNorms } from "./boost.js";
 import { gatherRows } from "./gather.js";
+import { firstNonFinite } from "./validate.js";
 import { pool1d, type Pooling } from "./pool.js";
 import { formatShape, type Tensor } from "./tensor.js";
 import { windowAttention } from "./window-attention.js";
@@ -28,6 +29,12 @@ export interface Backend {
    * before the square root. Callers use `hiddenNorms` when a backend has no such kernel.
    */
   rowNorms?(rows: Tensor, start: number, end: number): Float64Array;
+  /**
+   * Optional: the index of the first NaN or infinity in `data`, or -1, as core's
+   * `firstNonFinite` returns it. Input validation uses core's function when a backend has
+   * no such kernel.
+   */
+  firstNonFinite?(data: Float32Array): number;
   /** Releases what the backend holds; later calls throw. */
   dispose(): void;
 }
@@ -54,6 +61,10 @@ export function createCpuBackend(): Backend {
     rowNorms(rows, start, end) {
       check();
       return hiddenNorms(rows, start, end);
+    },
+    firstNonFinite(data) {
+      check();
+      return firstNonFinite(data);
     },
     dispose() {
       disposed = true;

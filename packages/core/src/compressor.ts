@@ -141,7 +141,7 @@ export function createCompressor(options: CompressorOptions): Compressor {
 function run(options: Resolved, session: Session, layer: number, inputs: readonly LayerInput[], where: string): LayerResult[] {
   if (!((session as unknown) instanceof Session)) throw new TypeError(`${where}: session is ${session === null ? "null" : typeof session}; pass a Session (new Session()), one per episode`);
   if (!Number.isInteger(layer) || layer < 0) throw new RangeError(`${where}: layer is ${String(layer)}; expected a non-negative integer`);
-  const shape = validateLayerInputs(where, inputs);
+  const shape = validateLayerInputs(where, inputs, options.backend);
   const capacity = resolveCapacity(shape.seqLen, options.budget, options.window);
   if (capacity.compresses && capacity.window > shape.windowRows) {
     throw new RangeError(

@@ -1,3 +1,4 @@
+import type { Backend } from "./backend.js";
 import { formatShape, type Tensor, unravelIndex } from "./tensor.js";
 
 /**
@@ -5,9 +6,10 @@ import { formatShape, type Tensor, unravelIndex } from "./tensor.js";
  *
  * @param where the public function, for example `"compress()"`
  * @param name the argument, for example `"keys"`
+ * @param backend its `firstNonFinite` kernel scans the values when it has one
  */
-export function assertFinite(where: string, name: string, value: Tensor): void {
-  const bad = firstNonFinite(value.data);
+export function assertFinite(where: string, name: string, value: Tensor, backend?: Backend): void {
+  const bad = backend?.firstNonFinite !== undefined ? backend.firstNonFinite(value.data) : firstNonFinite(value.data);
   if (bad >= 0) {
     throw new RangeError(
       `${where}: ${name} holds ${value.data[bad]} at index ${formatShape(unravelIndex(bad, value.shape))} (shape ${formatShape(value.shape)}); every value must be finite`,
