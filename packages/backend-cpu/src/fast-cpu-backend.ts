@@ -1,6 +1,11 @@
 import { type Backend, checkWindowScoreArguments, gatherRows, type Pooling, type Tensor } from "@starkv/core";
 import { type CallShape, kernelLayout, type KernelLayout } from "./kernel-layout.js";
+import { ensureMemory, maximumPages } from "./kernel-memory.js";
 import { Param, Phase } from "./kernel-params.js";
+import { scanFinite } from "./finite-scan.js";
+import { rowNormModule } from "./norm-kernel.js";
+import { checkRowNormArguments, computeRowNorms } from "./row-norms.js";
+import { scanModule } from "./scan-kernel.js";
 import { createInlineRunner, createWorkerRunner, nodeWorkerClass, type TaskRunner } from "./task-runner.js";
 import { windowKernelModule } from "./window-kernels.js";
 
@@ -23,11 +28,10 @@ export interface FastCpuBackend extends Backend {
   readonly threads: number;
   /** Float32 values of scratch memory the last `windowScores` call used (0 before the first). */
   readonly lastWorkingFloats: number;
+  rowNorms(rows: Tensor, start: number, end: number): Float64Array;
+  firstNonFinite(data: Float32Array): number;
 }
 
-/** Memory limit of the kernels: 2 GiB in 64 KiB pages. */
-const maximumPages = 32768;
-const pageBytes = 65536;
 const maxThreads = 256;
 
 function defaultThreads(): number {
@@ -74,13 +78,16 @@ function callShape(queries: Tensor, keys: Tensor, window: number, kernel: number
  * register blocks of four query rows × two keys, so each key row is read once for all
  * query rows of its KV group. The work is split into tasks of 64 keys that `threads`
  * threads share. Everything is float32 with a polynomial `exp`, and pooled scores agree
- * with the `cpu` backend to about 1e-6 relative. `gather` is the core implementation.
+ * with the `cpu` backend to about 1e-6 relative. `rowNorms` and `firstNonFinite` run SIMD
+ * kernels on the calling thread and return what core's `hiddenNorms` and `firstNonFinite`
+ * return, bit for bit. `gather` is the core implementation.
  *
  * Memory: the kernels keep logits `[seqLen, heads · window]` (rows rounded up to a
  * multiple of 4 per group), two staging blocks of at most 1024 keys per KV head, and the
  * column sums `[heads, pastLength + kernel − 1]`: O(heads · window · seqLen) floats
  * besides the inputs and the output. The memory grows to the largest call and is kept
- * until `dispose()`; it is limited to 2 GiB.
+ * until `dispose()`; it is limited to 2 GiB. `rowNorms` and `firstNonFinite` share their
+ * own memory of one 512 KiB block plus 8 bytes per row of norms.
  *
  * @throws RangeError when `threads` is invalid
  * @throws Error when `threads > 1` outside Node
@@ -88,6 +95,15 @@ function callShape(queries: Tensor, keys: Tensor, window: number, kernel: number
 export function createFastCpuBackend(options: FastCpuOptions = {}): FastCpuBackend {
   const threads = resolveThreads(options);
   const runner = createRunner(threads, options.workerTimeoutMs ?? 30_000);
+  // Row norms and the finiteness scan run on the calling thread over one memory that is
+  // not shared (see computeRowNorms), created on first use.
+  let callerMemory: WebAssembly.Memory | undefined;
+  let normRunner: TaskRunner | undefined;
+  let scanRunner: TaskRunner | undefined;
+  const callerRunner = (module: Uint8Array<ArrayBuffer>): TaskRunner => {
+    callerMemory ??= new WebAssembly.Memory({ initial: 1, maximum: maximumPages });
+    return createInlineRunner(new WebAssembly.Module(module), callerMemory);
+  };
   let disposed = false;
   let lastWorkingFloats = 0;
   const check = (): void => {
@@ -110,23 +126,26 @@ export function createFastCpuBackend(options: FastCpuOptions = {}): FastCpuBacke
       check();
       return gatherRows(cache, positions);
     },
+    rowNorms(rows, start, end) {
+      check();
+      checkRowNormArguments("fast-cpu rowNorms()", rows, start, end);
+      normRunner ??= callerRunner(rowNormModule(maximumPages));
+      return computeRowNorms(normRunner, rows, start, end);
+    },
+    firstNonFinite(data) {
+      check();
+      scanRunner ??= callerRunner(scanModule(maximumPages));
+      return scanFinite(scanRunner, data);
+    },
     dispose() {
       if (disposed) return;
       disposed = true;
       runner.dispose();
+      normRunner = undefined;
+      scanRunner = undefined;
+      callerMemory = undefined;
     },
   };
-}
-
-function ensureMemory(memory: WebAssembly.Memory, bytes: number): void {
-  const pages = Math.ceil(bytes / pageBytes);
-  if (pages > maximumPages) {
-    throw new RangeError(
-      `fast-cpu windowScores(): this call needs ${Math.ceil(bytes / 2 ** 20)} MiB of kernel memory, more than the 2048 MiB limit; use fewer tokens per call or the cpu backend`,
-    );
-  }
-  const current = memory.buffer.byteLength / pageBytes;
-  if (pages > current) memory.grow(pages - current);
 }
 
 function writeParameters(memory: WebAssembly.Memory, layout: KernelLayout): Int32Array {
@@ -198,7 +217,7 @@ function stageKeys(heap: Float32Array, layout: KernelLayout, keys: Float32Array,
 
 function computeWindowScores(runner: TaskRunner, layout: KernelLayout, queries: Tensor, keys: Tensor): Float32Array {
   const { memory } = runner;
-  ensureMemory(memory, layout.bytes);
+  ensureMemory("fast-cpu windowScores()", memory, layout.bytes);
   const ints = writeParameters(memory, layout);
   const heap = new Float32Array(memory.buffer);
   const threads = runner.threads;

@@ -45,6 +45,26 @@ export const Param = {
   pooled: 27,
   /** `1 / sqrt(headDim)` as a float32. */
   scale: 28,
+  // Row norms (the row-norm module).
+  /** Values per row. */
+  normWidth: 29,
+  /** Rows staged now. */
+  normCount: 30,
+  /** Rows per task. */
+  normChunk: 31,
+  /** Output slot of the first staged row. */
+  normFirst: 32,
+  /** Byte address of the staged rows `[normCount, normWidth]`. */
+  normRows: 33,
+  /** Byte address of the float64 norms of the call. */
+  normOut: 34,
+  // Finiteness scan (the scan module).
+  /** Float32 values staged now. */
+  scanCount: 35,
+  /** Byte address of the staged values. */
+  scanData: 36,
+  /** Byte address of the five float32 sums the scan writes. */
+  scanResult: 37,
 } as const;
 
 /** Bytes reserved for the parameter block; data starts after it. */

@@ -3,11 +3,16 @@
  * worker threads that share the kernels' WebAssembly memory.
  *
  * The protocol runs through `Atomics` on a small shared control array. The caller writes
- * the phase into the parameter block, resets the task counter, sets the number of
- * pending workers and bumps the generation. Every thread then claims task numbers with
- * `Atomics.add` until they run out. Each worker decrements the pending count, and the
- * last one wakes the caller. The caller blocks in `Atomics.wait`, which Node allows on
- * its main thread but browsers do not, so threads need Node.
+ * the phase into the parameter block, the task count and a zero done count. It then
+ * publishes a claim word that contains the phase's generation tag (11 bits) over the next
+ * task number (20 bits), bumps the generation and wakes the workers. Every thread claims
+ * task numbers with a compare-and-exchange on the claim word, which fails once the next
+ * phase has replaced the tag, so a worker that wakes late can never claim a task of the
+ * wrong phase. Each finished task adds to the done count, and the caller returns when it
+ * reaches the task count. So the caller never waits for a worker that claimed nothing,
+ * which matters when other processes keep the workers off the cores. The caller blocks in
+ * `Atomics.wait`, which Node allows on its main thread but browsers do not, so threads
+ * need Node.
  */
 
 /** Runs phase tasks; `participant` 0 is the calling thread. */
@@ -48,13 +53,19 @@ export function createInlineRunner(module: WebAssembly.Module, memory: WebAssemb
 
 // Slots of the control array.
 const generation = 0;
-const nextTask = 1;
+const claim = 1;
 const taskCount = 2;
-const pending = 3;
+const done = 3;
 const stop = 4;
 const failed = 5;
 const controlSlots = 8;
 const messageBytes = 2048;
+// The claim word: generation tag in bits 20 to 30, next task number in bits 0 to 19.
+const tagShift = 20;
+const tagMask = 0x7ff;
+const taskMask = 0xfffff;
+/** Maximum tasks of one phase, so that task numbers fit below the tag. */
+export const maxPhaseTasks = taskMask;
 
 /** The worker program (CommonJS, run with `eval: true` so that it needs no file on disk). */
 const workerSource = `
@@ -79,16 +90,22 @@ for (;;) {
   Atomics.wait(slots, ${generation}, seen);
   seen = Atomics.load(slots, ${generation});
   if (Atomics.load(slots, ${stop}) !== 0) break;
+  const tag = seen & ${tagMask};
   try {
     for (;;) {
-      const task = Atomics.add(slots, ${nextTask}, 1);
-      if (task >= Atomics.load(slots, ${taskCount})) break;
+      const word = Atomics.load(slots, ${claim});
+      if (((word >>> ${tagShift}) & ${tagMask}) !== tag) break;
+      const task = word & ${taskMask};
+      const count = Atomics.load(slots, ${taskCount});
+      if (task >= count) break;
+      if (Atomics.compareExchange(slots, ${claim}, word, word + 1) !== word) continue;
       run(task, participant);
+      if (Atomics.add(slots, ${done}, 1) + 1 === count) Atomics.notify(slots, ${done});
     }
   } catch (error) {
     fail(error);
+    Atomics.notify(slots, ${done});
   }
-  if (Atomics.sub(slots, ${pending}, 1) === 1) Atomics.notify(slots, ${pending});
 }
 `;
 
@@ -142,29 +159,37 @@ export function createWorkerRunner(
     memory,
     runTasks(count, beforeJoin) {
       throwIfFailed();
-      Atomics.store(slots, nextTask, 0);
+      if (count > maxPhaseTasks) throw new RangeError(`fast-cpu backend: a phase has ${count} tasks, more than the maximum of ${maxPhaseTasks}; use fewer tokens per call`);
       Atomics.store(slots, taskCount, count);
-      Atomics.store(slots, pending, workers.length);
-      Atomics.add(slots, generation, 1);
+      Atomics.store(slots, done, 0);
+      const next = (Atomics.load(slots, generation) + 1) | 0;
+      // The claim word gets the new tag before the generation moves, so a worker that reads
+      // the new generation also reads this phase's claim word.
+      Atomics.store(slots, claim, (next & tagMask) << tagShift);
+      Atomics.store(slots, generation, next);
       Atomics.notify(slots, generation);
       beforeJoin?.();
+      const tag = next & tagMask;
       for (;;) {
-        const task = Atomics.add(slots, nextTask, 1);
-        if (task >= count) break;
+        const word = Atomics.load(slots, claim);
+        const task = word & taskMask;
+        if (((word >>> tagShift) & tagMask) !== tag || task >= count) break;
+        if (Atomics.compareExchange(slots, claim, word, word + 1) !== word) continue;
         run(task, 0);
+        Atomics.add(slots, done, 1);
       }
-      // The caller ran out of tasks, so each worker has at most one task left.
+      // Every task is claimed; wait for the ones that workers still run.
       const deadline = Date.now() + timeoutMs;
       for (;;) {
-        const left = Atomics.load(slots, pending);
-        if (left === 0) break;
+        const finished = Atomics.load(slots, done);
+        if (finished >= count || Atomics.load(slots, failed) !== 0) break;
         const wait = deadline - Date.now();
         if (wait <= 0) {
           throw new Error(
-            `fast-cpu backend: ${left} worker thread(s) did not finish a phase within ${timeoutMs} ms; a worker may have crashed. Dispose this backend and create a new one, or use threads: 1`,
+            `fast-cpu backend: ${count - finished} task(s) of a phase did not finish within ${timeoutMs} ms; a worker may have crashed. Dispose this backend and create a new one, or use threads: 1`,
           );
         }
-        Atomics.wait(slots, pending, left, wait);
+        Atomics.wait(slots, done, finished, wait);
       }
       throwIfFailed();
     },

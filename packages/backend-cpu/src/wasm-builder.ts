@@ -1,7 +1,8 @@
 /**
  * A small WebAssembly binary emitter: instruction builders that return byte arrays, and a
  * module assembler for one imported memory plus exported functions. It covers only what
- * the kernels of this package use (core MVP, SIMD `f32x4`/`i32x4`, multi-value blocks).
+ * the kernels of this package use (core MVP, SIMD `f32x4`/`f64x2`/`i32x4`, multi-value
+ * blocks).
  * Encodings follow the WebAssembly 2.0 binary format.
  */
 
@@ -11,8 +12,9 @@ export type Code = readonly number[];
 /** Value types. */
 export const i32 = 0x7f;
 export const f32 = 0x7d;
+export const f64 = 0x7c;
 export const v128 = 0x7b;
-export type ValueType = typeof i32 | typeof f32 | typeof v128;
+export type ValueType = typeof i32 | typeof f32 | typeof f64 | typeof v128;
 
 /** Encodes an unsigned integer as LEB128. */
 export function unsignedLeb(value: number): number[] {
@@ -130,6 +132,16 @@ export const f32Op = {
   fromI32: (a: Code): Code => [...a, 0xb2],
 };
 
+/** `f64` instructions. */
+export const f64Op = {
+  add: binary(0xa0),
+  mul: binary(0xa2),
+  sqrt: (a: Code): Code => [...a, 0x9f],
+  /** Widens an `f32` exactly. */
+  promoteF32: (a: Code): Code => [...a, 0xbb],
+  store: (address: Code, value: Code, offset = 0): Code => [...address, ...value, 0x39, ...memarg(3, offset)],
+};
+
 /** SIMD instructions on `v128` values. */
 export const v128Op = {
   /** Load 16 bytes at `address + offset`; unaligned addresses are allowed. */
@@ -161,6 +173,15 @@ export const f32x4 = {
   lt: simdBinary(0x43),
   nearest: simdUnary(0x6a),
   constant: (value: number): Code => f32x4.splat(f32Op.constant(value)),
+};
+
+/** `f64x2` instructions. */
+export const f64x2 = {
+  extractLane: (a: Code, lane: number): Code => [...a, ...simd(0x21), lane],
+  add: simdBinary(0xf0),
+  mul: simdBinary(0xf2),
+  /** Widens float32 lanes 0 and 1 exactly. */
+  promoteLowF32x4: simdUnary(0x5f),
 };
 
 /** `i32x4` instructions. */

@@ -1,3 +1,4 @@
+import { Locals, param, paramF32 } from "./kernel-helpers.js";
 import { Param, Phase } from "./kernel-params.js";
 import {
   assembleModule,
@@ -40,22 +41,9 @@ import {
  * - pooled `[heads, pooledLength]`.
  */
 
-/** Reads an `i32` parameter. */
-const param = (field: number): Code => i32Op.load(i32Op.constant(0), field * 4);
-const paramF32 = (field: number): Code => f32Op.load(i32Op.constant(0), field * 4);
 const add = i32Op.add;
 const mul = i32Op.mul;
 const c = i32Op.constant;
-
-/** Declares locals after `paramCount` parameters and hands out their indices by name. */
-class Locals {
-  readonly types: ValueType[] = [];
-  constructor(private readonly paramCount: number) {}
-
-  add(type: ValueType): number {
-    return this.paramCount + this.types.push(type) - 1;
-  }
-}
 
 /**
  * Horizontal sums of four vectors into one: `[Σa, Σb, Σc, Σd]`. `ab` and `cd` are

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { createCpuBackend, type Pooling, type Tensor, tensor } from "@starkv/core";
-import { createFastCpuBackend, kernelLayout, windowKernelModule } from "@starkv/backend-cpu";
+import { createFastCpuBackend, kernelLayout, rowNormModule, scanModule, windowKernelModule } from "@starkv/backend-cpu";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import { expectClose } from "./backend-suite.js";
@@ -172,6 +172,10 @@ describe("kernel module", () => {
     expect(windowKernelModule(false, 32768).length).toBeLessThan(4096);
     expect(WebAssembly.validate(windowKernelModule(false, 32768))).toBe(true);
     expect(WebAssembly.validate(windowKernelModule(true, 32768))).toBe(true);
+    expect(rowNormModule(32768).length).toBeLessThan(4096);
+    expect(WebAssembly.validate(rowNormModule(32768))).toBe(true);
+    expect(scanModule(32768).length).toBeLessThan(4096);
+    expect(WebAssembly.validate(scanModule(32768))).toBe(true);
   });
 
   it("pads head dimensions to 8 and group rows to 4", () => {

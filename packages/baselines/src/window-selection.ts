@@ -25,8 +25,8 @@ export interface HeadScores {
 
 /**
  * Computes the pooled window attention of every query head and applies `scoring`: the
- * head stages (their `begin` and `heads` hooks, with this layer's state in `session`),
- * then `adjust`.
+ * head stages (their `check`, `begin` and `heads` hooks, with this layer's state in
+ * `session`), then `adjust`.
  */
 export function scoreHeads(session: Session, layer: number, input: LayerInput, prepared: PreparedLayer, options: ResolvedWindowScoreOptions, scoring: HeadScoring = {}): HeadScores {
   const { heads, kvHeads, headDim } = prepared.shape;
@@ -35,8 +35,10 @@ export function scoreHeads(session: Session, layer: number, input: LayerInput, p
   const notes = [...capacity.notes];
   if (pooled.note !== undefined) notes.push(pooled.note);
 
-  const call: CallContext = { layer, heads, kvHeads, headDim, capacity };
+  const call: CallContext = { layer, heads, kvHeads, headDim, capacity, backend: options.backend };
   const row: RowContext = { ...call, row: 0, input, spans: clipSpans(input.spans ?? [], capacity.pastLength), record: () => undefined };
+  // Every stage checks the row before any stage changes its state.
+  for (const stage of scoring.stages ?? []) stage.check?.(row);
   for (const stage of scoring.stages ?? []) {
     const state = session.state(stage, layer, 0);
     stage.begin?.(call, state);

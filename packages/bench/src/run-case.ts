@@ -1,4 +1,4 @@
-import { type Backend, clipSpans, groupScores, headMean, hiddenNorms, keptPositions, resolveCapacity, Session, topK, validateLayerInputs } from "@starkv/core";
+import { type Backend, clipSpans, finiteHiddenNorms, groupScores, headMean, keptPositions, resolveCapacity, Session, topK, validateLayerInputs } from "@starkv/core";
 import { createStarKV, groupMI } from "@starkv/starkv";
 import { type BenchCase, caseInputs, model, settings } from "./cases.js";
 import { MemoryPeaks } from "./memory.js";
@@ -94,8 +94,8 @@ export function runCase(benchCase: BenchCase, backend: Backend, options: RunOpti
 /**
  * Times the main parts of one layer's call alone, through the public functions that the
  * compressor calls. The parts are input validation, the backend's window scores, the
- * hidden-state norms of the current screenshot, the MI of every KV group, the group and
- * head means, the Top-K and the gather of keys and values.
+ * hidden-state norms of the current screenshot with their finiteness check, the MI of
+ * every KV group, the group and head means, the Top-K and the gather of keys and values.
  */
 function profileLayer(benchCase: BenchCase, backend: Backend, options: RunOptions): Record<string, number> {
   const input = caseInputs(benchCase, options.seed);
@@ -110,9 +110,9 @@ function profileLayer(benchCase: BenchCase, backend: Backend, options: RunOption
   const positions = keptPositions(topK(base, keep), benchCase.seqLen, window);
   const runs = options.runs;
   return {
-    validate: timeMedian(runs, () => validateLayerInputs("bench", [input])),
+    validate: timeMedian(runs, () => validateLayerInputs("bench", [input], backend)),
     windowScores: timeMedian(runs, () => backend.windowScores(input.queries, input.keys, window, settings.kernel, "avgpool")),
-    hiddenNorms: timeMedian(runs, () => hiddenNorms(input.hidden!, current.start, current.end)),
+    hiddenNorms: timeMedian(runs, () => finiteHiddenNorms("bench", input.hidden!, current.start, current.end, backend)),
     groupMI: timeMedian(runs, () => groupMI(groups, kvHeads, pastLength, current)),
     groupAndHeadMeans: timeMedian(runs, () => [groupScores(pooled, heads, kvHeads, pastLength), headMean(pooled, heads, pastLength)]),
     topK: timeMedian(runs, () => topK(base, keep)),

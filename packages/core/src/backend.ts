@@ -1,4 +1,6 @@
+import { hiddenNorms } from "./boost.js";
 import { gatherRows } from "./gather.js";
+import { firstNonFinite } from "./validate.js";
 import { pool1d, type Pooling } from "./pool.js";
 import { formatShape, type Tensor } from "./tensor.js";
 import { windowAttention } from "./window-attention.js";
@@ -20,6 +22,19 @@ export interface Backend {
   windowScores(queries: Tensor, keys: Tensor, window: number, kernel: number, pooling: Pooling): Float32Array;
   /** Rows `positions` of every head of `cache` `[heads, seqLen, headDim]`. */
   gather(cache: Tensor, positions: Int32Array): Tensor;
+  /**
+   * Optional: the L2 norm of each row `[start, end)` of `rows` `[count, width]`, equal bit
+   * for bit to `hiddenNorms`. Float64 squares go into four partial sums by column `d mod 4`
+   * (the columns after the last multiple of 4 into the first), which are added in order
+   * before the square root. Callers use `hiddenNorms` when a backend has no such kernel.
+   */
+  rowNorms?(rows: Tensor, start: number, end: number): Float64Array;
+  /**
+   * Optional: the index of the first NaN or infinity in `data`, or -1, as core's
+   * `firstNonFinite` returns it. Input validation uses core's function when a backend has
+   * no such kernel.
+   */
+  firstNonFinite?(data: Float32Array): number;
   /** Releases what the backend holds; later calls throw. */
   dispose(): void;
 }
@@ -42,6 +57,14 @@ export function createCpuBackend(): Backend {
     gather(cache, positions) {
       check();
       return gatherRows(cache, positions);
+    },
+    rowNorms(rows, start, end) {
+      check();
+      return hiddenNorms(rows, start, end);
+    },
+    firstNonFinite(data) {
+      check();
+      return firstNonFinite(data);
     },
     dispose() {
       disposed = true;

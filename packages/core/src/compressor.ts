@@ -141,14 +141,14 @@ export function createCompressor(options: CompressorOptions): Compressor {
 function run(options: Resolved, session: Session, layer: number, inputs: readonly LayerInput[], where: string): LayerResult[] {
   if (!((session as unknown) instanceof Session)) throw new TypeError(`${where}: session is ${session === null ? "null" : typeof session}; pass a Session (new Session()), one per episode`);
   if (!Number.isInteger(layer) || layer < 0) throw new RangeError(`${where}: layer is ${String(layer)}; expected a non-negative integer`);
-  const shape = validateLayerInputs(where, inputs);
+  const shape = validateLayerInputs(where, inputs, options.backend);
   const capacity = resolveCapacity(shape.seqLen, options.budget, options.window);
   if (capacity.compresses && capacity.window > shape.windowRows) {
     throw new RangeError(
       `${where}: queries hold ${shape.windowRows} window rows but the window is ${capacity.window}; pass the queries of the last ${capacity.window} tokens or set window: ${shape.windowRows}`,
     );
   }
-  const call: CallContext = { layer, heads: shape.heads, kvHeads: shape.kvHeads, headDim: shape.headDim, capacity };
+  const call: CallContext = { layer, heads: shape.heads, kvHeads: shape.kvHeads, headDim: shape.headDim, capacity, backend: options.backend };
   const groups = options.batchState === "shared" ? [inputs.map((_, row) => row)] : inputs.map((_, row) => [row]);
   if (capacity.compresses) {
     for (const [row, input] of inputs.entries()) {
@@ -209,7 +209,8 @@ function compressRows(
 
     const pooled = options.backend.windowScores(input.queries, input.keys, window, options.kernel, options.pooling);
     const scores = pooled.length === heads * pastLength ? pooled : trimPooled(pooled, heads, pastLength);
-    context.record("pooled", scores.slice());
+    // The copies are made only when tracing: each is up to heads · pastLength values.
+    if (options.trace) context.record("pooled", scores.slice());
     for (const [i, stage] of options.stages.entries()) stage.heads?.(context, scores, states[i]!);
     headScores.push({ row, scores });
   }
@@ -228,13 +229,13 @@ function compressRows(
       bestGroup: () => (best ??= argmaxGroup(groupS, kvHeads, pastLength)),
     };
     const scores = headMean(rowHeadScores, heads, pastLength);
-    context.record("headScores", rowHeadScores.slice());
+    if (options.trace) context.record("headScores", rowHeadScores.slice());
     context.record("groupScores", groupS);
-    context.record("base", scores.slice());
+    if (options.trace) context.record("base", scores.slice());
     for (const [i, stage] of options.stages.entries()) {
       if (stage.tokens === undefined) continue;
       stage.tokens(tokenContext, scores, states[i]!);
-      context.record(`after.${stage.name}`, scores.slice());
+      if (options.trace) context.record(`after.${stage.name}`, scores.slice());
     }
     const past = options.selector.select(scores, capacity.keep, tokenContext);
     checkSelection(options.selector.name, past, capacity.keep, pastLength);

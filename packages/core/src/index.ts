@@ -6,6 +6,7 @@ export { type Closeness, compareClose, compareExact, type Tolerance } from "./cl
 export { type Compressor, type CompressorOptions, createCompressor, type LayerResult } from "./compressor.js";
 export { OptionsError, ProblemList } from "./errors.js";
 export { fuseGroupPrior } from "./fusion.js";
+export { finiteHiddenNorms } from "./finite-norms.js";
 export { gatherRows, keptPositions } from "./gather.js";
 export { argmaxGroup, groupScores, headMean } from "./groups.js";
 export { cloneJson, type JsonValue, type StageState } from "./json.js";

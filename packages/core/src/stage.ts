@@ -1,3 +1,4 @@
+import type { Backend } from "./backend.js";
 import type { Capacity } from "./budget.js";
 import type { StageState } from "./json.js";
 import type { ClippedSpan, ImageSpan } from "./spans.js";
@@ -25,6 +26,8 @@ export interface CallContext {
   readonly headDim: number;
   /** Capacity, clamped window, past length and kept count of this prefill. */
   readonly capacity: Capacity;
+  /** The backend of the call, for stages that use its optional kernels (`rowNorms`). */
+  readonly backend?: Backend;
 }
 
 /** Facts of one batch row, seen by head and token stages. */

@@ -1,3 +1,4 @@
+import type { Backend } from "./backend.js";
 import type { LayerInput } from "./stage.js";
 import { spanProblems } from "./spans.js";
 import { formatShape, type Tensor } from "./tensor.js";
@@ -15,11 +16,17 @@ export interface InputShape {
 
 /**
  * Checks the inputs of one compression call: ranks, matching axes across tensors and
- * rows, GQA divisibility, spans, and finite values. Nothing is copied or modified.
+ * rows, GQA divisibility, spans, and finite values in the queries, keys and values.
+ * Nothing is copied or modified.
  *
+ * Hidden states get only their shape checked here. Their values are checked by the stage
+ * that reads them: the boost checks the rows of the current screenshot while it computes
+ * their norms, and rows that no stage reads are not checked.
+ *
+ * @param backend its `firstNonFinite` kernel scans the values when it has one
  * @throws RangeError naming the argument, both shapes and the axes
  */
-export function validateLayerInputs(where: string, inputs: readonly LayerInput[]): InputShape {
+export function validateLayerInputs(where: string, inputs: readonly LayerInput[], backend?: Backend): InputShape {
   const given: unknown = inputs;
   if (!Array.isArray(given) || given.length === 0) {
     throw new RangeError(`${where}: expected at least one layer input, got ${Array.isArray(given) ? "an empty list" : typeof given}`);
@@ -27,7 +34,7 @@ export function validateLayerInputs(where: string, inputs: readonly LayerInput[]
   let first: InputShape | undefined;
   for (const [row, input] of inputs.entries()) {
     const at = inputs.length > 1 ? `${where} row ${row}` : where;
-    const shape = validateOne(at, input);
+    const shape = validateOne(at, input, backend);
     if (first === undefined) first = shape;
     else if (shape.seqLen !== first.seqLen || shape.heads !== first.heads || shape.kvHeads !== first.kvHeads || shape.headDim !== first.headDim || shape.windowRows !== first.windowRows) {
       throw new RangeError(
@@ -42,7 +49,7 @@ function isTensor(value: unknown): value is Tensor {
   return typeof value === "object" && value !== null && Array.isArray((value as Tensor).shape) && (value as Tensor).data instanceof Float32Array;
 }
 
-function validateOne(where: string, input: LayerInput): InputShape {
+function validateOne(where: string, input: LayerInput, backend: Backend | undefined): InputShape {
   for (const name of ["queries", "keys", "values"] as const) {
     if (!isTensor(input[name])) throw new TypeError(`${where}: ${name} is missing or not a tensor; build it with tensor(data, shape)`);
   }
@@ -78,9 +85,8 @@ function validateOne(where: string, input: LayerInput): InputShape {
     const problems = spanProblems(spans, seqLen);
     if (problems.length > 0) throw new RangeError(`${where}: invalid spans:\n  - ${problems.join("\n  - ")}`);
   }
-  assertFinite(where, "queries", queries);
-  assertFinite(where, "keys", keys);
-  assertFinite(where, "values", values);
-  if (hidden !== undefined) assertFinite(where, "hidden", hidden);
+  assertFinite(where, "queries", queries, backend);
+  assertFinite(where, "keys", keys, backend);
+  assertFinite(where, "values", values, backend);
   return { heads, kvHeads, headDim, seqLen, windowRows };
 }

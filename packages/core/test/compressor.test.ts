@@ -122,6 +122,53 @@ describe("compress inputs", () => {
     expect(action).toThrow("queries holds Infinity at index [0, 1, 1]");
   });
 
+  it("rejects NaN in a hidden row the boost reads", () => {
+    const input = randomInput(2);
+    const hidden = input.hidden!.data.slice();
+    hidden[20 * 6 + 4] = NaN;
+    const action = () => compressor.compress(new Session(), 0, { ...input, hidden: tensor(hidden, [40, 6]) });
+    expect(action).toThrow(RangeError);
+    expect(action).toThrow("boost stage (batch row 0): hidden contains NaN at index [20, 4] (shape [40, 6]), in the rows [14, 28) that the boost reads");
+  });
+
+  it("rejects infinite given norms in the span", () => {
+    const input = randomInput(2);
+    const norms = Float32Array.from({ length: 40 }, (_, j) => 1 + j / 40);
+    norms[27] = -Infinity;
+    const action = () => compressor.compress(new Session(), 0, { ...input, hidden: tensor(norms, [40]) });
+    expect(action).toThrow("hidden contains -Infinity at index [27] (shape [40])");
+  });
+
+  it("ignores NaN in hidden rows nothing reads", () => {
+    const input = randomInput(2);
+    const hidden = input.hidden!.data.slice();
+    // Row 5 lies in an older screenshot, row 13 between screenshots, row 35 in the window.
+    for (const row of [5, 13, 35]) hidden[row * 6 + 1] = NaN;
+    const clean = compressor.compress(new Session(), 0, input);
+    const result = compressor.compress(new Session(), 0, { ...input, hidden: tensor(hidden, [40, 6]) });
+    expect(Array.from(result.positions)).toEqual(Array.from(clean.positions));
+    expect(Array.from(result.scores!)).toEqual(Array.from(clean.scores!));
+  });
+
+  it("keeps the session on a bad hidden row", () => {
+    const counting: Stage<{ calls: number }> = {
+      name: "count",
+      initialState: () => ({ calls: 0 }),
+      begin(_call, state) {
+        state.calls += 1;
+      },
+    };
+    const counted = createCompressor({ stages: [counting, createBoostStage({ alpha: 2, temperature: 3.5 })], budget: { tokens: 16 } });
+    const session = new Session();
+    const input = randomInput(2);
+    counted.compress(session, 0, input);
+    const before = session.toJSON();
+    const hidden = input.hidden!.data.slice();
+    hidden[14 * 6] = Infinity;
+    expect(() => counted.compress(session, 0, { ...input, hidden: tensor(hidden, [40, 6]) })).toThrow("hidden contains Infinity at index [14, 0]");
+    expect(session.toJSON()).toEqual(before);
+  });
+
   it("names both shapes on a values mismatch", () => {
     const input = randomInput(3);
     const action = () => compressor.compress(new Session(), 0, { ...input, values: tensor(new Float32Array(2 * 39 * 4), [2, 39, 4]) });

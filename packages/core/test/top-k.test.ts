@@ -48,4 +48,35 @@ describe("topK", () => {
       }),
     );
   });
+
+  it("matches a sorted reference on float scores", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(fc.double({ min: -1e3, max: 1e3, noNaN: true }), fc.constantFrom(0, -0, 1, 2)), { minLength: 1, maxLength: 400 }),
+        fc.nat(420),
+        (scores, count) => {
+          const expected = scores
+            .map((score, position) => ({ score, position }))
+            .sort((a, b) => (a.score !== b.score ? b.score - a.score : a.position - b.position))
+            .slice(0, count)
+            .map(({ position }) => position)
+            .sort((a, b) => a - b);
+          expect(Array.from(topK(Float64Array.from(scores), count))).toEqual(expected);
+        },
+      ),
+    );
+  });
+
+  it("selects from long runs of equal scores", () => {
+    const scores = new Float64Array(5000).fill(1);
+    scores[4000] = 2;
+    scores[10] = 0;
+    expect(Array.from(topK(scores, 3))).toEqual([0, 1, 4000]);
+    expect(topK(scores, 4999)).not.toContain(10);
+  });
+
+  it("sorts scores that contain NaN", () => {
+    expect(Array.from(topK([0.5, NaN, 0.9], 3))).toEqual([0, 1, 2]);
+    expect(topK([0.5, NaN, 0.9], 1)).toHaveLength(1);
+  });
 });

@@ -1,4 +1,5 @@
 import { defaultBins, type MIBins } from "./grid.js";
+import { valueRanks } from "./value-ranks.js";
 
 /**
  * Estimates the mutual information (nats) between a score's rank and its 2-D position.
@@ -33,12 +34,10 @@ export function miScore2d(scores: ArrayLike<number>, rowBins: ArrayLike<number>,
   }
   if (sameCell) return 0;
 
-  const order = new Int32Array(n);
-  for (let i = 0; i < n; i++) order[i] = i;
-  order.sort((a, b) => scores[a]! - scores[b]! || a - b);
+  const ranks = valueRanks(scores);
   const valueBin = new Int32Array(n);
-  for (let rank = 0; rank < n; rank++) {
-    valueBin[order[rank]!] = Math.min(Math.max(Math.floor((rank * valueBins) / n), 0), valueBins - 1);
+  for (let i = 0; i < n; i++) {
+    valueBin[i] = Math.min(Math.max(Math.floor((ranks[i]! * valueBins) / n), 0), valueBins - 1);
   }
   let sameValue = true;
   for (let i = 1; i < n; i++) if (valueBin[i] !== valueBin[0]) sameValue = false;
