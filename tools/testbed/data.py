@@ -1,4 +1,4 @@
-"""Training and validation batches from a set written by `starkv testbed render`."""
+"""Training and validation batches from a set written by `starkv testbed-data`."""
 
 from __future__ import annotations
 
@@ -60,12 +60,10 @@ class TrainingSet:
         rng.shuffle(candidates)
         screen = rng.choice(layout["screens"])
         elements = layout["elements"]
-        per_screen = self.grid * self.grid
         queries = []
         for q in candidates[:max_queries]:
             cells = self.cells(elements[q["target"]])
             queries.append(Query(q["tokens"], sorted(cells), cells, q["kind"]))
-        del per_screen
         return Item([screen], queries)
 
     def episode(self, rng: random.Random, screens: int, max_queries: int, history_share: float) -> Item | None:

@@ -6,7 +6,7 @@ column positions, frequencies interleaved between the three), RMSNorm and SwiGLU
 them. The answer token's final hidden state is projected to one query per KV head, rotated
 at the answer position and scored against the last layer's cached keys of the patch
 tokens: the answer is the patch with the highest score, and the click is that patch's
-centre. packages/testbed/src/model-forward.ts computes the same in TypeScript.
+centre. packages/testbed/src/prefill.ts and decode.ts compute the same in TypeScript.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Trains the testbed model from scratch on CPU, in curriculum stages, and writes its weights.
 
-Usage (after `pnpm -s starkv testbed render --out DIR`):
+Usage (after `pnpm -s starkv testbed-data --out DIR`):
   /usr/bin/python3 tools/testbed/train.py --data DIR --val VALDIR --out packages/testbed/model/testbed.safetensors
 
 Stages (steps are set with --schedule): `attr-small` attribute queries on screens with at
@@ -88,6 +88,20 @@ def validate(model: Testbed, data: TrainingSet, seed: int) -> dict[str, float]:
     return {kind: hit / total for kind, (hit, total) in counts.items()}
 
 
+STAGES = ("attr-small", "attr", "text", "history")
+
+
+def parse_schedule(parser: argparse.ArgumentParser, text: str) -> list[tuple[str, int]]:
+    """Reads `stage:steps,...`; exits with a usage error naming a bad part."""
+    stages = []
+    for part in text.split(","):
+        name, _, steps = part.partition(":")
+        if name not in STAGES or not steps.isdigit() or int(steps) < 1:
+            parser.error(f"--schedule part {part!r} is invalid; expected stage:steps with a stage of {', '.join(STAGES)} and a positive step count")
+        stages.append((name, int(steps)))
+    return stages
+
+
 def save(model: Testbed, config: Config, path: str, info: dict[str, object]) -> None:
     tensors = {name: value.detach().numpy() for name, value in model.state_dict().items()}
     write_safetensors(path, tensors, "F32", {"config": json.dumps(config.fields()), "training": json.dumps(info)})
@@ -95,20 +109,24 @@ def save(model: Testbed, config: Config, path: str, info: dict[str, object]) -> 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--data", required=True)
-    parser.add_argument("--val", required=True)
+    parser.add_argument("--data", required=True, help="training set folder written by starkv testbed-data")
+    parser.add_argument("--val", required=True, help="validation set folder written by starkv testbed-data (another seed)")
     parser.add_argument("--out", required=True, help="safetensors file for the weights")
-    parser.add_argument("--schedule", default="attr-small:300,attr:500,text:1200,history:1500", help="stage:steps,...")
-    parser.add_argument("--lr", type=float, default=2e-3)
-    parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--schedule", default="attr-small:300,attr:500,text:1000,history:1600", help="stage:steps,... with stages attr-small, attr, text, history (default %(default)s)")
+    parser.add_argument("--lr", type=float, default=2e-3, help="peak learning rate (default %(default)s)")
+    parser.add_argument("--seed", type=int, default=7, help="seed of the batches and the initial weights (default %(default)s)")
+    parser.add_argument("--threads", type=int, default=2, help="torch threads; use 1 when another process shares the cores (default %(default)s)")
     parser.add_argument("--resume", help="checkpoint (.pt) to start from")
-    parser.add_argument("--checkpoint", default="/tmp/testbed-checkpoint.pt")
+    parser.add_argument("--checkpoint", default="/tmp/testbed-checkpoint.pt", help="where each validation step saves model, optimizer and sampler state for --resume (default %(default)s)")
     parser.add_argument("--stop-after", type=int, help="stop after this step's checkpoint (the learning-rate schedule still spans the whole --schedule)")
-    parser.add_argument("--log-every", type=int, default=50)
-    parser.add_argument("--val-every", type=int, default=300)
+    parser.add_argument("--log-every", type=int, default=50, help="steps between training log lines (default %(default)s)")
+    parser.add_argument("--val-every", type=int, default=300, help="steps between validation and checkpoint (default %(default)s)")
     args = parser.parse_args()
 
+    stages = parse_schedule(parser, args.schedule)
+    for folder in (args.data, args.val):
+        if not os.path.isfile(os.path.join(folder, "dataset.json")):
+            parser.error(f"{folder} has no dataset.json; render a set with pnpm -s starkv testbed-data --out {folder}")
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     rng = random.Random(args.seed)
@@ -116,7 +134,6 @@ def main() -> int:
     config = Config(vocab=len(data.meta["vocabulary"]))
     model = Testbed(config)
     optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01, betas=(0.9, 0.98))
-    stages = [(name, int(steps)) for name, steps in (part.split(":") for part in args.schedule.split(","))]
     total = sum(steps for _, steps in stages)
     step0 = 0
     if args.resume:

@@ -75,6 +75,7 @@ afterAll(async () => {
 describe("demo page", () => {
   it("loads and draws the overlay", async () => {
     await waitForBothPanes();
+    expect(await page.textContent("#source-line")).toContain("captured tensors of starkv-testbed, layers 0, 1, 2, 3 of 4");
     const left = keptNumbers(await keptText("left"));
     expect(left.kept).toBeGreaterThan(0);
     expect(left.kept).toBeLessThan(left.total);

@@ -1,5 +1,6 @@
 import { CaptureError } from "@starkv/capture";
 import { OptionsError } from "@starkv/core";
+import { TestbedError } from "@starkv/testbed";
 import { benchCommand } from "./bench-command.js";
 import { compareCommand } from "./compare-command.js";
 import { compressCommand } from "./compress-command.js";
@@ -67,7 +68,8 @@ Commands:
                       method, budget and task kind (attribute, text, history).
       --methods LIST    comma-separated (default: every method)
       --budgets LIST    percents (default 5,10,20,40)
-      --limit N         episodes (default 600, the kinds in turn)   --seed N
+      --limit N         episodes (default 600, the kinds in turn)
+      --seed N          held-out set (default 9001)   --window N  (default 8, at most 10)
       --model FILE      weights (default: the committed testbed model)
       --plot DIR        write an SVG and a PNG chart per task kind
       --json            print { method, budget, kind, accuracy, episodes } rows
@@ -79,7 +81,7 @@ Commands:
                       Run the testbed model on a real AgentNetBench trajectory and write
                       one capture per step (how the embedded default was made).
       --episode ID      (default s_7f27a11115e596eb)   --dir DIR  AgentNetBench folder
-      --model FILE      --max-patches N  patches per screenshot (default 144)
+      --model FILE      --max-patches N  patches per screenshot (default 144, at most 1024)
   help                Show this text.
 
 Exit codes: 0 success, 1 a check failed, 2 invalid command line or input.`;
@@ -121,7 +123,7 @@ export async function runCli(args: readonly string[], out: (line: string) => voi
         throw new UsageError(`unknown command ${JSON.stringify(command)}; run "starkv help" for the list of commands`);
     }
   } catch (error) {
-    if (error instanceof UsageError || error instanceof CaptureError || error instanceof OptionsError) {
+    if (error instanceof UsageError || error instanceof CaptureError || error instanceof OptionsError || error instanceof TestbedError) {
       err(`starkv: ${error.message}`);
       return 2;
     }

@@ -1,3 +1,6 @@
+import { existsSync, statSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { capturePaths } from "@starkv/capture";
 import type { Method } from "@starkv/baselines";
 import type { Budget } from "@starkv/core";
 import { Session } from "@starkv/core";
@@ -9,6 +12,25 @@ import { ProgressBar } from "./progress.js";
 import { captureStep, embeddedName, embeddedSteps, type Step, syntheticName, syntheticSteps, trajectoryEpisodes } from "./sources.js";
 import { UsageError } from "./usage-error.js";
 import { writeCompressedCapture } from "./write-compressed.js";
+
+/**
+ * Rejects an `--out` that names a folder or whose files exist already, so that no file
+ * the user has is replaced.
+ *
+ * @throws UsageError naming the path and what to do
+ */
+function refuseExistingOutput(out: string, source: string): void {
+  if (statSync(out, { throwIfNoEntry: false })?.isDirectory() === true) {
+    throw new UsageError(`compress: --out ${out} is a folder; pass a capture name such as ${join(out, "compressed")} (NAME, NAME.json or NAME.safetensors)`);
+  }
+  const paths = capturePaths(out);
+  const input = capturePaths(source);
+  if (resolve(paths.tensors) === resolve(input.tensors) || resolve(paths.sidecar) === resolve(input.sidecar)) {
+    throw new UsageError(`compress: --out ${out} would replace the input capture ${source}; choose another name`);
+  }
+  const existing = [paths.sidecar, paths.tensors].filter((path) => existsSync(path));
+  if (existing.length > 0) throw new UsageError(`compress: --out would replace ${existing.join(" and ")}; remove it or choose another name`);
+}
 
 /** Bytes of one cache row's key and value in one head, stored as bf16. */
 function rowBytes(step: Step): number {
@@ -44,6 +66,7 @@ export function compressCommand(args: readonly string[], print: (line: string) =
   if (values.out !== undefined && (values.trajectory !== undefined || positionals.length === 0)) {
     throw new UsageError("compress: --out writes one compressed capture; give a single CAPTURE with it");
   }
+  if (values.out !== undefined) refuseExistingOutput(values.out, positionals[0]!);
 
   const episodes: { name: string; steps: Step[] }[] =
     values.trajectory !== undefined

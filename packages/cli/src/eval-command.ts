@@ -29,9 +29,9 @@ export const defaultEvalEpisodes = 600;
 /** Episodes rendered at a time. */
 const evalChunk = 60;
 
-function parseList(name: string, value: string): string[] {
+function parseList(name: string, value: string, example: string): string[] {
   const items = value.split(",").map((item) => item.trim());
-  if (items.some((item) => item.length === 0)) throw new UsageError(`eval: --${name} ${JSON.stringify(value)} has an empty item; give a comma-separated list such as 5,10,20,40`);
+  if (items.some((item) => item.length === 0)) throw new UsageError(`eval: --${name} ${JSON.stringify(value)} has an empty item; give a comma-separated list such as ${example}`);
   return items;
 }
 
@@ -76,9 +76,9 @@ export async function evalCommand(args: readonly string[], print: (line: string)
   });
   if (!values.testbed) throw new UsageError("eval: pass --testbed (the only evaluation so far: the testbed model on held-out GUI episodes)");
   if (positionals.length > 0) throw new UsageError(`eval: unexpected argument ${JSON.stringify(positionals[0])}; eval --testbed takes only options`);
-  const methods = parseList("methods", values.methods);
+  const methods = parseList("methods", values.methods, "starkv,snapkv,full");
   for (const name of methods) createMethod(name, { percent: 20 }, 8); // rejects unknown names before any work
-  const budgets = parseList("budgets", values.budgets).map((b) => numberOption("eval", "budgets", b, 20, Number.MIN_VALUE, 100));
+  const budgets = parseList("budgets", values.budgets, "5,10,20,40").map((b) => numberOption("eval", "budgets", b, 20, Number.MIN_VALUE, 100));
   const limit = numberOption("eval", "limit", values.limit, defaultEvalEpisodes, 1, 100000, true);
   const seed = numberOption("eval", "seed", values.seed, evalSeed, 0, 2 ** 32 - 1, true);
   const window = numberOption("eval", "window", values.window, 8, 1, 10, true);
@@ -133,7 +133,8 @@ export async function evalCommand(args: readonly string[], print: (line: string)
     return 0;
   }
   const counts = taskKinds.map((kind) => `${drawn.filter((e) => e.kind === kind).length} ${kind}`).join(", ");
-  print(`testbed accuracy on ${drawn.length} held-out episodes (${counts}; seed ${seed}; model ${modelPath})`);
+  const modelName = values.model === undefined ? "the committed testbed model" : modelPath;
+  print(`testbed accuracy on ${drawn.length} held-out episodes (${counts}; seed ${seed}; ${modelName})`);
   const columns = [...taskKinds, "overall"];
   for (const budget of budgets) {
     print("");

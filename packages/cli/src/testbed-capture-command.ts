@@ -25,9 +25,11 @@ export function testbedCaptureCommand(args: readonly string[], print: (line: str
   if (!existsSync(`${dir}/${values.episode}.json`)) throw new UsageError(`testbed-capture: ${dir}/${values.episode}.json does not exist; pass --dir with an AgentNetBench folder (ID.json and images/) and --episode ID`);
   const modelPath = values.model ?? defaultModelPath();
   if (!existsSync(modelPath)) throw new UsageError(`testbed-capture: model file ${modelPath} does not exist; pass --model FILE written by tools/testbed/train.py`);
-  const maxPatches = numberOption("testbed-capture", "max-patches", values["max-patches"], 144, 1, 100000, true);
+  // The model was trained on 144 patches per screen; 1,024 is near the shipped screenshots' native resolution.
+  const maxPatches = numberOption("testbed-capture", "max-patches", values["max-patches"], 144, 1, 1024, true);
+  const model = loadTestbedModel(modelPath);
   mkdirSync(values.out, { recursive: true });
-  const paths = captureAgentNetBench(loadTestbedModel(modelPath), dir, values.episode, values.out, { maxPatches });
+  const paths = captureAgentNetBench(model, dir, values.episode, values.out, { maxPatches });
   print(`wrote ${paths.length} captures of AgentNetBench ${values.episode} (the testbed model on the real screenshots) to ${values.out}`);
   return 0;
 }

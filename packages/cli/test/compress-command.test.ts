@@ -84,6 +84,13 @@ describe("starkv compress", () => {
     expect(capture.sidecar.seqLen).toBe(26);
     expect(capture.readLayer(0).keys.shape).toEqual([2, 26, 8]);
     capture.close();
+
+    const again = await run(["compress", join(dir, "step0.json"), "--out", out]);
+    expect(again.code).toBe(2);
+    expect(again.err).toMatch(/--out would replace .*compressed\.json and .*compressed\.safetensors; remove it or choose another name/);
+    const folder = await run(["compress", join(dir, "step0.json"), "--out", scratch]);
+    expect(folder.code).toBe(2);
+    expect(folder.err).toMatch(/is a folder; pass a capture name/);
   });
 
   it("runs the embedded default: real captures of the testbed model", async () => {

@@ -1,4 +1,5 @@
 import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { chromiumPath } from "@starkv/testbed/node";
 import { describe, expect, it } from "vitest";
 import type { AccuracyRow } from "../src/eval-command.js";
@@ -19,10 +20,18 @@ describe("eval: bad input", () => {
     expect(missing.code).toBe(2);
     expect(missing.err).toMatch(/model file \/nonexistent\/weights.safetensors does not exist/);
   });
+
+  it("rejects weights that are not the testbed model with exit code 2", async () => {
+    const capture = fileURLToPath(new URL("../../../fixtures/testbed-captures/s_7f27a11115e596eb/step-00.safetensors", import.meta.url));
+    const result = await run(["eval", "--testbed", "--model", capture, "--limit", "1"]);
+    expect(result.code).toBe(2);
+    expect(result.err).toMatch(/step-00.safetensors has no "config" metadata; write the weights with tools\/testbed\/train.py/);
+  });
 });
 
 // NOTE: CI installs Chromium; elsewhere the end-to-end case reports itself skipped.
 describe.skipIf(!existsSync(chromiumPath()))("eval --testbed", () => {
+  if (!existsSync(chromiumPath())) console.warn(`skipped: no Chromium at ${chromiumPath()}; run .ci/install-chromium.sh or set STARKV_CHROMIUM`);
   it("prints { method, budget, kind, accuracy, episodes } rows for every method, budget and kind", async () => {
     const result = await run(["eval", "--testbed", "--limit", "6", "--methods", "starkv,streamingllm,full", "--budgets", "10,40", "--json"]);
     expect(result.err).toBe("");
@@ -50,4 +59,17 @@ describe.skipIf(!existsSync(chromiumPath()))("eval --testbed", () => {
     expect(element.accuracy).toBeLessThanOrEqual(1);
     expect(rows.find((r) => r.method === "history dropped" && r.kind === "history")!.episodes).toBe(2);
   }, 120_000);
+
+  it("names the Chromium path when Chromium does not start", async () => {
+    const saved = process.env.STARKV_CHROMIUM;
+    process.env.STARKV_CHROMIUM = "/nonexistent/chromium";
+    try {
+      const result = await run(["eval", "--testbed", "--limit", "1", "--methods", "full"]);
+      expect(result.code).toBe(2);
+      expect(result.err).toMatch(/Chromium at \/nonexistent\/chromium did not start/);
+    } finally {
+      if (saved === undefined) delete process.env.STARKV_CHROMIUM;
+      else process.env.STARKV_CHROMIUM = saved;
+    }
+  });
 });

@@ -1,12 +1,15 @@
-import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { run } from "./support/run-cli.js";
+
+const scratch = mkdtempSync(join(tmpdir(), "starkv-testbed-capture-"));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 describe("testbed-capture", () => {
   it("writes one capture per step of the real trajectory, which compress reads", async () => {
-    const dir = join(mkdtempSync(join(tmpdir(), "starkv-testbed-capture-")), "spotify");
+    const dir = join(mkdtempSync(join(scratch, "case-")), "spotify");
     const written = await run(["testbed-capture", "--out", dir, "--max-patches", "12"]);
     expect(written.err).toBe("");
     expect(written.code).toBe(0);
@@ -20,7 +23,7 @@ describe("testbed-capture", () => {
 
   it("rejects a missing --out, a folder with files and an unknown episode", async () => {
     expect((await run(["testbed-capture"])).err).toMatch(/pass --out DIR/);
-    const dir = mkdtempSync(join(tmpdir(), "starkv-testbed-capture-"));
+    const dir = mkdtempSync(join(scratch, "case-"));
     writeFileSync(join(dir, "mine.txt"), "keep");
     expect((await run(["testbed-capture", "--out", dir])).err).toMatch(/exists and is not an empty folder/);
     const missing = await run(["testbed-capture", "--out", join(dir, "new"), "--episode", "nope"]);

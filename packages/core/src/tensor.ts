@@ -9,8 +9,13 @@ export interface Tensor {
   readonly data: Float32Array;
 }
 
+/** Axes shown by `formatShape` before it cuts a shape short. */
+const maxShownAxes = 8;
+
 /** Formats a shape the way error messages print it: `[4, 512, 128]`. */
 export function formatShape(shape: readonly number[]): string {
+  // A shape has a handful of axes; a long one is usually data passed in its place, so it is cut short.
+  if (shape.length > maxShownAxes) return `[${Array.from(shape.slice(0, maxShownAxes)).join(", ")}, … ${shape.length} entries in all]`;
   return `[${shape.join(", ")}]`;
 }
 

@@ -76,6 +76,12 @@ describe("formatShape", () => {
   it("prints bracketed axes", () => {
     expect(formatShape([4, 512, 128])).toBe("[4, 512, 128]");
   });
+
+  it("cuts a long shape short, as when data is passed in its place", () => {
+    const shape = Array.from({ length: 1000 }, (_, i) => i + 0.5);
+    expect(formatShape(shape)).toBe("[0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, … 1000 entries in all]");
+    expect(() => tensor(new Float32Array(4), shape)).toThrow(/whose axis 0 is 0.5/);
+  });
 });
 
 describe("unravelIndex", () => {

@@ -1,6 +1,7 @@
 export { type CacheHead, decodeAnswer, type LayerCache, type PointerScores } from "./decode.js";
 export { linear, rmsNorm, silu } from "./dense.js";
 export { answerWith, answerWithMethod, chanceOf, type Click, elementChanceOf, clickAt, type EpisodeRun, hits, type PreparedEpisode, runPrefill, withoutHistory } from "./episode-eval.js";
+export { TestbedError } from "./errors.js";
 export { fullCache } from "./full-cache.js";
 export { type LayerWeights, type TestbedConfig, type TestbedModel } from "./model-weights.js";
 export { decodePngScreen } from "./png.js";

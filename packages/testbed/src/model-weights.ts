@@ -1,5 +1,6 @@
 import { openSafetensors } from "@starkv/capture";
 import type { Tensor } from "@starkv/core";
+import { TestbedError } from "./errors.js";
 
 /** Sizes of the testbed model, as `tools/testbed/model.py` writes them in the weights' metadata. */
 export interface TestbedConfig {
@@ -52,21 +53,27 @@ const configKeys = ["vocab", "d_model", "layers", "heads", "kv_heads", "head_dim
 /**
  * Reads the testbed model from a safetensors file written by `tools/testbed/train.py`.
  *
- * @throws Error naming the file and the missing or malformed entry
+ * @throws TestbedError naming the file and the missing or malformed entry; CaptureError
+ *   when the file is not a readable safetensors file
  */
 export function loadTestbedModel(path: string): TestbedModel {
   const file = openSafetensors(path);
   try {
     const raw = file.header.metadata.config;
-    if (raw === undefined) throw new Error(`loadTestbedModel(): ${path} has no "config" metadata; write the weights with tools/testbed/train.py`);
-    const parsed = JSON.parse(raw) as Record<string, unknown>;
+    if (raw === undefined) throw new TestbedError(`loadTestbedModel(): ${path} has no "config" metadata; write the weights with tools/testbed/train.py`);
+    let parsed: Record<string, unknown>;
+    try {
+      parsed = JSON.parse(raw) as Record<string, unknown>;
+    } catch (error) {
+      throw new TestbedError(`loadTestbedModel(): ${path} has a "config" metadata entry that is not JSON; write the weights with tools/testbed/train.py`, { cause: error });
+    }
     const bad = configKeys.filter((key) => typeof parsed[key] !== "number");
-    if (bad.length > 0) throw new Error(`loadTestbedModel(): ${path} config lacks numeric ${bad.join(", ")}; write the weights with tools/testbed/train.py`);
+    if (bad.length > 0) throw new TestbedError(`loadTestbedModel(): ${path} config lacks numeric ${bad.join(", ")}; write the weights with tools/testbed/train.py`);
     const config = parsed as unknown as TestbedConfig;
     const read = (name: string, size: number): Float32Array => {
-      if (!file.header.tensors.has(name)) throw new Error(`loadTestbedModel(): ${path} has no tensor "${name}"`);
+      if (!file.header.tensors.has(name)) throw new TestbedError(`loadTestbedModel(): ${path} has no tensor "${name}"`);
       const tensor: Tensor = file.readTensor(name);
-      if (tensor.data.length !== size) throw new Error(`loadTestbedModel(): ${path} tensor "${name}" has ${tensor.data.length} values; expected ${size} for the config`);
+      if (tensor.data.length !== size) throw new TestbedError(`loadTestbedModel(): ${path} tensor "${name}" has ${tensor.data.length} values; expected ${size} for the config`);
       return tensor.data;
     };
     const { d_model: d, heads, kv_heads: kv, head_dim: hd, ffn, patch, vocab } = config;

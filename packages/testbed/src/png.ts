@@ -1,14 +1,20 @@
 import { decode } from "fast-png";
+import { TestbedError } from "./errors.js";
 import type { PromptScreen } from "./prompt.js";
 
 /**
  * Decodes an 8-bit PNG (grey, grey + alpha, RGB or RGBA) into RGB bytes; alpha is dropped.
  *
- * @throws Error naming `name` when the PNG is not 8-bit
+ * @throws TestbedError naming `name` when the bytes are not a PNG or the PNG is not 8-bit
  */
 export function decodePngScreen(bytes: Uint8Array, name: string): PromptScreen {
-  const png = decode(bytes);
-  if (png.depth !== 8) throw new Error(`decodePngScreen(): ${name} has ${png.depth}-bit samples; expected an 8-bit PNG`);
+  let png: ReturnType<typeof decode>;
+  try {
+    png = decode(bytes);
+  } catch (error) {
+    throw new TestbedError(`decodePngScreen(): ${name} is not a readable PNG (${(error as Error).message}); pass a PNG screenshot`, { cause: error });
+  }
+  if (png.depth !== 8) throw new TestbedError(`decodePngScreen(): ${name} has ${png.depth}-bit samples; expected an 8-bit PNG`);
   const channels = png.channels;
   const data = png.data as Uint8Array;
   const count = png.width * png.height;

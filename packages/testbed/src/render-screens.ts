@@ -1,6 +1,7 @@
 import { decode } from "fast-png";
 import { type Browser, chromium } from "playwright-core";
 import { type ScreenLayout, screenSize } from "./screen-grammar.js";
+import { TestbedError } from "./errors.js";
 import { layoutHtml } from "./screen-html.js";
 
 /** An element's box in pixels as the browser laid it out: `[x, y, width, height]`. */
@@ -34,7 +35,7 @@ export function chromiumPath(): string {
  * Renders screens in headless Chromium (playwright-core) at one device pixel per CSS
  * pixel and reads every element's box from the DOM.
  *
- * @throws Error naming the Chromium path and what to install when Chromium cannot start
+ * @throws TestbedError naming the Chromium path and what to install when Chromium cannot start
  */
 export async function renderScreens(requests: readonly ScreenRequest[], onScreen?: (done: number) => void): Promise<RenderedScreen[]> {
   let browser: Browser;
@@ -42,7 +43,7 @@ export async function renderScreens(requests: readonly ScreenRequest[], onScreen
     browser = await chromium.launch({ executablePath: chromiumPath(), headless: true, args: ["--no-sandbox", "--disable-gpu", "--font-render-hinting=none", "--disable-lcd-text"] });
   } catch (error) {
     const reason = (error as Error).message.split("\n")[0];
-    throw new Error(`renderScreens(): Chromium at ${chromiumPath()} did not start (${reason}); install Debian's chromium or set STARKV_CHROMIUM to a Chromium binary`, { cause: error });
+    throw new TestbedError(`renderScreens(): Chromium at ${chromiumPath()} did not start (${reason}); install Debian's chromium or set STARKV_CHROMIUM to a Chromium binary`, { cause: error });
   }
   try {
     const page = await browser.newPage({ viewport: { width: screenSize, height: screenSize }, deviceScaleFactor: 1 });

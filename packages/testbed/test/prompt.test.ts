@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { clickAt, hits } from "../src/episode-eval.js";
+import { decodePngScreen } from "../src/png.js";
 import { buildPrompt } from "../src/prompt.js";
 import { specialTokens } from "../src/vocabulary.js";
 
@@ -52,5 +53,11 @@ describe("clickAt", () => {
     expect(hits({ x: 42, y: 42, screen: 1 }, [28, 28, 28, 28])).toBe(true);
     expect(hits({ x: 56, y: 42, screen: 1 }, [28, 28, 28, 28])).toBe(false);
     expect(hits(null, [0, 0, 100, 100])).toBe(false);
+  });
+});
+
+describe("decodePngScreen", () => {
+  it("names the file when the bytes are not a PNG", () => {
+    expect(() => decodePngScreen(new TextEncoder().encode("not a png"), "notes.txt")).toThrow(/notes.txt is not a readable PNG/);
   });
 });

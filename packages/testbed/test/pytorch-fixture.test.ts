@@ -10,6 +10,7 @@ const noTorch = torch.status !== 0 ? `/usr/bin/python3 cannot import torch, nump
 
 // The TypeScript test compares with forward.json; this one makes sure forward.json is what PyTorch computes with the committed weights.
 describe.skipIf(noTorch !== "")("the forward fixture", () => {
+  if (noTorch !== "") console.warn(`skipped: ${noTorch}`);
   it("is PyTorch's output for the committed weights", () => {
     const result = spawnSync("/usr/bin/python3", [script, "--weights", weights, "--check", fixture], { encoding: "utf8", timeout: 120_000 });
     expect(result.status, `${result.stdout}\n${result.stderr}`).toBe(0);

@@ -6,6 +6,7 @@ import { drawLayout, patchSize, screenSize } from "../src/screen-grammar.js";
 
 // NOTE: CI installs Chromium (.ci/install-chromium.sh); elsewhere the test reports itself skipped.
 describe.skipIf(!existsSync(chromiumPath()))("rendering in Chromium", () => {
+  if (!existsSync(chromiumPath())) console.warn(`skipped: no Chromium at ${chromiumPath()}; run .ci/install-chromium.sh or set STARKV_CHROMIUM`);
   it("renders the layout with every element's DOM box on its cells and marks the selected one", async () => {
     const layout = drawLayout(new SeededRandom(11), { shapes: [3, 3], texts: [2, 2] });
     const [plain, selected] = await renderScreens([
