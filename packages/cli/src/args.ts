@@ -1,3 +1,4 @@
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { UsageError } from "./usage-error.js";
 
@@ -29,4 +30,27 @@ export function numberOption(command: string, name: string, value: string | unde
     throw new UsageError(`${command}: --${name} is ${JSON.stringify(value)}; expected ${integer ? "an integer" : "a decimal number"} in ${range}`);
   }
   return parsed;
+}
+
+/**
+ * Splits a comma-separated option into trimmed items.
+ *
+ * @param example a valid list for the message, such as `5,10,20,40`
+ * @throws UsageError naming the option when an item is empty
+ */
+export function listOption(command: string, name: string, value: string, example: string): string[] {
+  const items = value.split(",").map((item) => item.trim());
+  if (items.some((item) => item.length === 0)) throw new UsageError(`${command}: --${name} ${JSON.stringify(value)} has an empty item; give a comma-separated list such as ${example}`);
+  return items;
+}
+
+/**
+ * Checks that an output folder is new or empty, so that writing into it replaces nothing.
+ *
+ * @throws UsageError naming the path when it is a file or a folder with entries
+ */
+export function requireEmptyFolder(command: string, out: string): void {
+  if (existsSync(out) && (!statSync(out).isDirectory() || readdirSync(out).length > 0)) {
+    throw new UsageError(`${command}: --out ${out} exists and is not an empty folder; pick a new folder so no earlier output is overwritten`);
+  }
 }

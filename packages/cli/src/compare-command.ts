@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Session, type Tensor } from "@starkv/core";
 import { layerQuality } from "@starkv/metrics";
-import { numberOption, parseCommandArgs } from "./args.js";
+import { listOption, numberOption, parseCommandArgs } from "./args.js";
 import { compressStep, inputErrorsAsUsage } from "./compress-run.js";
 import { table } from "./format.js";
 import { createMethod, methodNames } from "./methods.js";
@@ -39,12 +39,6 @@ function windowOf(path: string): number {
 /** Layers of the synthetic source that `compare --synthetic` measures (two of the four, to keep it quick). */
 export const compareSyntheticLayers: readonly number[] = [14, 27];
 
-function parseList(command: string, name: string, value: string): string[] {
-  const items = value.split(",").map((item) => item.trim());
-  if (items.some((item) => item.length === 0)) throw new UsageError(`${command}: --${name} ${JSON.stringify(value)} has an empty item; give a comma-separated list such as 10,20,40`);
-  return items;
-}
-
 /**
  * `starkv compare [CAPTURE…] --methods starkv,snapkv,… --budgets 10,20,40`: runs every
  * method at every budget on the same inputs (one session per method, budget and
@@ -62,13 +56,16 @@ export async function compareCommand(args: readonly string[], print: (line: stri
     synthetic: { type: "boolean", default: false },
   });
   if (values.synthetic && positionals.length > 0) throw new UsageError("compare: --synthetic replaces the embedded default; give it without captures");
-  const methods = parseList("compare", "methods", values.methods);
+  const methods = listOption("compare", "methods", values.methods, "starkv,snapkv,full");
   for (const name of methods) createMethod(name, { percent: 20 }, 8); // rejects unknown names before any work
-  const budgets = parseList("compare", "budgets", values.budgets).map((b) => numberOption("compare", "budgets", b, 20, Number.MIN_VALUE, 100));
+  const budgets = listOption("compare", "budgets", values.budgets, "10,20,40").map((b) => numberOption("compare", "budgets", b, 20, Number.MIN_VALUE, 100));
   const maxSteps = values.steps === undefined ? Infinity : numberOption("compare", "steps", values.steps, 1, 1, 1e6, true);
 
   const loadSteps = (): Step[] => {
-    const steps = positionals.length > 0 ? positionals.map(captureStep) : values.synthetic ? syntheticSteps().map((step) => ({ ...step, layers: compareSyntheticLayers })) : embeddedSteps();
+    let steps: Step[];
+    if (positionals.length > 0) steps = positionals.map(captureStep);
+    else if (values.synthetic) steps = syntheticSteps().map((step) => ({ ...step, layers: compareSyntheticLayers }));
+    else steps = embeddedSteps();
     return steps.slice(0, maxSteps);
   };
   const source =

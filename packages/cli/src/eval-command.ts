@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { answerWith, answerWithMethod, chanceOf, elementChanceOf, type EpisodeRun, fullCache, runPrefill, type TaskKind, taskKinds, withoutHistory } from "@starkv/testbed";
 import { defaultModelPath, drawEvalEpisodes, evalSeed, loadTestbedModel, prepareEpisodes } from "@starkv/testbed/node";
-import { numberOption, parseCommandArgs } from "./args.js";
+import { listOption, numberOption, parseCommandArgs } from "./args.js";
 import { table } from "./format.js";
 import { createMethod, methodNames } from "./methods.js";
 import { lineChartSvg, type Series } from "./plot.js";
@@ -29,13 +29,7 @@ export const defaultEvalEpisodes = 600;
 /** Episodes rendered at a time. */
 const evalChunk = 60;
 
-function parseList(name: string, value: string, example: string): string[] {
-  const items = value.split(",").map((item) => item.trim());
-  if (items.some((item) => item.length === 0)) throw new UsageError(`eval: --${name} ${JSON.stringify(value)} has an empty item; give a comma-separated list such as ${example}`);
-  return items;
-}
-
-/** Tally of correct answers per kind. */
+/** Count of correct clicks per task kind, and over all kinds. */
 class Tally {
   readonly #counts = new Map<string, { hit: number; total: number }>();
 
@@ -76,9 +70,9 @@ export async function evalCommand(args: readonly string[], print: (line: string)
   });
   if (!values.testbed) throw new UsageError("eval: pass --testbed (the only evaluation so far: the testbed model on held-out GUI episodes)");
   if (positionals.length > 0) throw new UsageError(`eval: unexpected argument ${JSON.stringify(positionals[0])}; eval --testbed takes only options`);
-  const methods = parseList("methods", values.methods, "starkv,snapkv,full");
+  const methods = listOption("eval", "methods", values.methods, "starkv,snapkv,full");
   for (const name of methods) createMethod(name, { percent: 20 }, 8); // rejects unknown names before any work
-  const budgets = parseList("budgets", values.budgets, "5,10,20,40").map((b) => numberOption("eval", "budgets", b, 20, Number.MIN_VALUE, 100));
+  const budgets = listOption("eval", "budgets", values.budgets, "5,10,20,40").map((b) => numberOption("eval", "budgets", b, 20, Number.MIN_VALUE, 100));
   const limit = numberOption("eval", "limit", values.limit, defaultEvalEpisodes, 1, 100000, true);
   const seed = numberOption("eval", "seed", values.seed, evalSeed, 0, 2 ** 32 - 1, true);
   const window = numberOption("eval", "window", values.window, 8, 1, 10, true);

@@ -50,9 +50,9 @@ export function embeddedCaptureDir(): string {
   return fileURLToPath(new URL("../../../fixtures/testbed-captures/s_7f27a11115e596eb", import.meta.url));
 }
 
-/** How reports name the embedded default. */
+/** Name of the embedded default in reports. */
 export const embeddedName = "embedded default: AgentNetBench s_7f27a11115e596eb (Spotify), the starkv testbed model on the real screenshots";
-/** How reports name the synthetic source. */
+/** Name of the synthetic source in reports. */
 export const syntheticName = "synthetic: AgentNetBench s_7f27a11115e596eb (Spotify), UI-TARS-1.5-7B layout, synthetic tensors";
 
 /**
@@ -68,7 +68,7 @@ export function embeddedSteps(): Step[] {
 
 /**
  * The synthetic source (`--synthetic`): the AgentNetBench Spotify trajectory (real
- * screenshots, real target boxes) laid out as UI-TARS-1.5-7B sees it, with seeded
+ * screenshots, real target boxes) laid out as UI-TARS-1.5-7B reads it, with seeded
  * synthetic tensors for layers 0, 7, 14 and 27.
  */
 export function syntheticSteps(): Step[] {

@@ -1,6 +1,6 @@
-import { existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { captureAgentNetBench, defaultModelPath, loadTestbedModel } from "@starkv/testbed/node";
-import { numberOption, parseCommandArgs } from "./args.js";
+import { numberOption, parseCommandArgs, requireEmptyFolder } from "./args.js";
 import { agentNetBenchDir } from "./sources.js";
 import { UsageError } from "./usage-error.js";
 
@@ -18,9 +18,7 @@ export function testbedCaptureCommand(args: readonly string[], print: (line: str
   });
   if (positionals.length > 0) throw new UsageError(`testbed-capture: unexpected argument ${JSON.stringify(positionals[0])}; pass --out DIR`);
   if (values.out === undefined) throw new UsageError("testbed-capture: pass --out DIR, the folder to write the captures to");
-  if (existsSync(values.out) && (!statSync(values.out).isDirectory() || readdirSync(values.out).length > 0)) {
-    throw new UsageError(`testbed-capture: --out ${values.out} exists and is not an empty folder; pick a new folder so no earlier capture is overwritten`);
-  }
+  requireEmptyFolder("testbed-capture", values.out);
   const dir = values.dir ?? agentNetBenchDir();
   if (!existsSync(`${dir}/${values.episode}.json`)) throw new UsageError(`testbed-capture: ${dir}/${values.episode}.json does not exist; pass --dir with an AgentNetBench folder (ID.json and images/) and --episode ID`);
   const modelPath = values.model ?? defaultModelPath();

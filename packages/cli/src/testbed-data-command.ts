@@ -1,6 +1,5 @@
-import { existsSync, readdirSync, statSync } from "node:fs";
 import { writeTrainingSet } from "@starkv/testbed/node";
-import { numberOption, parseCommandArgs } from "./args.js";
+import { numberOption, parseCommandArgs, requireEmptyFolder } from "./args.js";
 import { ProgressBar } from "./progress.js";
 import { UsageError } from "./usage-error.js";
 
@@ -18,9 +17,7 @@ export async function testbedDataCommand(args: readonly string[], print: (line: 
   });
   if (positionals.length > 0) throw new UsageError(`testbed-data: unexpected argument ${JSON.stringify(positionals[0])}; pass --out DIR`);
   if (values.out === undefined) throw new UsageError("testbed-data: pass --out DIR, the folder to write screens.u8 and dataset.json to");
-  if (existsSync(values.out) && (!statSync(values.out).isDirectory() || readdirSync(values.out).length > 0)) {
-    throw new UsageError(`testbed-data: --out ${values.out} exists and is not an empty folder; pick a new folder so no earlier set is overwritten`);
-  }
+  requireEmptyFolder("testbed-data", values.out);
   const layouts = numberOption("testbed-data", "layouts", values.layouts, 1500, 1, 1_000_000, true);
   const seed = numberOption("testbed-data", "seed", values.seed, 1, 0, 2 ** 32 - 1, true);
   const screensPerLayout = numberOption("testbed-data", "screens", values.screens, 6, 1, 12, true);

@@ -1,5 +1,4 @@
-import { resolve } from "node:path";
-import { type CaptureImage, capturePaths, type LayerTensors, openCapture, writeCapture } from "@starkv/capture";
+import { type CaptureImage, type LayerTensors, openCapture, writeCapture } from "@starkv/capture";
 import { type Tensor, tensor } from "@starkv/core";
 import type { LayerOutcome } from "./compress-run.js";
 import { UsageError } from "./usage-error.js";
@@ -17,14 +16,11 @@ import { UsageError } from "./usage-error.js";
  * The sidecar's `compressed` field records the source, method, budget and original
  * images either way.
  *
- * @throws UsageError when the output would replace the input, or the kept counts differ
+ * The caller checks first that `out` replaces no file (the input included).
+ *
+ * @throws UsageError when the kept counts differ or the cache is not at KV-head width
  */
 export function writeCompressedCapture(out: string, source: string, outcomes: readonly LayerOutcome[], method: string, percent: number): void {
-  const target = capturePaths(out);
-  const input = capturePaths(source);
-  if (resolve(target.tensors) === resolve(input.tensors) || resolve(target.sidecar) === resolve(input.sidecar)) {
-    throw new UsageError(`compress: --out ${out} would replace the input capture ${source}; choose another name`);
-  }
   const original = openCapture(source);
   const sidecar = original.sidecar;
   original.close();

@@ -35,8 +35,8 @@ export interface PointerScores {
  * compressed) cache and attending to itself, and scores the result against the last
  * layer's cached keys. Pointer head `g` (one per KV head) reads the cache head that query
  * head `g · heads / kv_heads` reads. A position's score is the sum over pointer heads of
- * `q_g · k_g / sqrt(head_dim)`; when a head-adaptive cache holds the position in only some
- * heads, the mean over those heads times `kv_heads` stands in for the sum.
+ * `q_g · k_g / sqrt(head_dim)`. When a head-adaptive cache keeps the position in only some
+ * heads, the mean over those heads times `kv_heads` replaces the sum.
  *
  * @param isPatch tells which prompt positions are patch tokens (the only candidates)
  * @param onQueries receives each layer's `<ans>` queries `[heads, head_dim]` after RoPE

@@ -90,22 +90,18 @@ export function answerWithMethod(model: TestbedModel, run: EpisodeRun, episode: 
 export function withoutHistory(run: EpisodeRun): LayerCache[] {
   const current = run.prompt.spans.at(-1)!;
   const earlier = run.prompt.spans.slice(0, -1);
+  const keep = Array.from(run.prompt.tokens.keys()).filter((p) => p >= current.start || !earlier.some((span) => p >= span.start && p < span.end));
   return run.layers.map((layer) => {
     const full = fullCache(layer);
+    const headDim = layer.keys.shape[2]!;
+    const pick = (data: Float32Array): Float32Array => {
+      const rows = new Float32Array(keep.length * headDim);
+      keep.forEach((p, i) => rows.set(data.subarray(p * headDim, (p + 1) * headDim), i * headDim));
+      return rows;
+    };
     return {
       queryHeadsPerCacheHead: full.queryHeadsPerCacheHead,
-      heads: full.heads.map((head) => {
-        const [kvHeads, length, headDim] = layer.keys.shape as [number, number, number];
-        void kvHeads;
-        const keep = Array.from({ length }, (_, p) => p).filter((p) => p >= current.start || !earlier.some((span) => p >= span.start && p < span.end));
-        const keys = new Float32Array(keep.length * headDim);
-        const values = new Float32Array(keep.length * headDim);
-        keep.forEach((p, i) => {
-          keys.set(head.keys.data.subarray(p * headDim, (p + 1) * headDim), i * headDim);
-          values.set(head.values.data.subarray(p * headDim, (p + 1) * headDim), i * headDim);
-        });
-        return { keys: { data: keys }, values: { data: values }, positions: Int32Array.from(keep) };
-      }),
+      heads: full.heads.map((head) => ({ keys: { data: pick(head.keys.data) }, values: { data: pick(head.values.data) }, positions: Int32Array.from(keep) })),
     };
   });
 }

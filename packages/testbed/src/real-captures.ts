@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { type CaptureSidecar, writeCapture } from "@starkv/capture";
-import { tensor } from "@starkv/core";
+import { hiddenNorms, tensor } from "@starkv/core";
 import { loadAgentNetBenchEpisode } from "@starkv/trajectory/node";
 import { decodeAnswer } from "./decode.js";
 import { fullCache } from "./full-cache.js";
@@ -76,13 +76,7 @@ export function captureAgentNetBench(model: TestbedModel, dir: string, id: strin
     };
     const tensors = new Map(
       inputs.map((input, layer) => {
-        const states = input.hidden!.data;
-        const norms = new Float32Array(prompt.tokens.length);
-        for (let t = 0; t < norms.length; t++) {
-          let sum = 0;
-          for (let i = 0; i < hidden; i++) sum += states[t * hidden + i]! ** 2;
-          norms[t] = Math.sqrt(sum);
-        }
+        const norms = Float32Array.from(hiddenNorms(input.hidden!, 0, prompt.tokens.length));
         const evalQueries = tensor(answerQueries[layer]!, [heads, 1, headDim]);
         return [layer, { queries: input.queries, keys: input.keys, values: input.values, hidden: tensor(norms, [norms.length]), evalQueries }] as const;
       }),

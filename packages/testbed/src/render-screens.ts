@@ -1,7 +1,7 @@
-import { decode } from "fast-png";
 import { type Browser, chromium } from "playwright-core";
 import { type ScreenLayout, screenSize } from "./screen-grammar.js";
 import { TestbedError } from "./errors.js";
+import { decodePngScreen } from "./png.js";
 import { layoutHtml } from "./screen-html.js";
 
 /** An element's box in pixels as the browser laid it out: `[x, y, width, height]`. */
@@ -54,23 +54,12 @@ export async function renderScreens(requests: readonly ScreenRequest[], onScreen
       const boxes = await page.evaluate<[number, number, number, number, number][]>(boxesScript);
       const byId: PixelBox[] = [];
       for (const [id, x, y, width, height] of boxes) byId[id] = [x, y, width, height];
-      const png = decode(await page.screenshot({ type: "png" }));
-      screens.push({ pixels: toRgb(png.data as Uint8Array, png.channels, png.width * png.height), boxes: byId });
+      const { pixels } = decodePngScreen(await page.screenshot({ type: "png" }), `screenshot ${screens.length}`);
+      screens.push({ pixels, boxes: byId });
       onScreen?.(screens.length);
     }
     return screens;
   } finally {
     await browser.close();
   }
-}
-
-function toRgb(data: Uint8Array, channels: number, pixels: number): Uint8Array {
-  if (channels === 3) return data;
-  const rgb = new Uint8Array(pixels * 3);
-  for (let i = 0; i < pixels; i++) {
-    rgb[i * 3] = data[i * channels]!;
-    rgb[i * 3 + 1] = data[i * channels + 1]!;
-    rgb[i * 3 + 2] = data[i * channels + 2]!;
-  }
-  return rgb;
 }
